@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# make test: the whole suite in one command.
+#   dependencies -> PGXS build, staged install -> unit tests (GoogleTest/ctest)
+#   -> throw-away cluster (pg_cron,realmap preloaded) -> pg_regress -> pgTAP
+#   -> end-to-end scripts -> simulator tests -> teardown -> "N passed, N failed".
+# Works from a clone anywhere, as root (the server runs as user postgres) or as an
+# ordinary user.  KEEP=1 keeps the work directory for inspection.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+. test/harness/common.sh
+
+PASS=0 FAIL=0
+declare -a FAILED_SUITES=()
+count() {  # count SUITE PASSED FAILED
+  PASS=$((PASS + $2)); FAIL=$((FAIL + $3))
+  [ "$3" != 0 ] && FAILED_SUITES+=("$1 ($3)")
+  return 0
+}
+
+cleanup() {
+  set +e
+  [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
+  if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+    local pidfile
+    for pidfile in "$WORK"/*/data/postmaster.pid; do
+      [ -f "$pidfile" ] && "${AS[@]}" "$PGBIN/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w stop >/dev/null 2>&1
+    done
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  fi
+}
+trap cleanup EXIT
+trap 'echo "interrupted"; exit 130' INT TERM
+
+# ------------------------------------------------------------------ dependencies
+ensure_packages || exit 1
+phase "dependencies"
+
+# ------------------------------------------------------------------ build
+make_workdir
+build_and_stage "$ROOT" || { echo "build failed"; exit 1; }
+phase "build + stage"
+
+# ------------------------------------------------------------------ unit tests
+BUILD_DIR=$WORK/cmake
+if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$WORK/cmake.log" 2>&1 &&
+   cmake --build "$BUILD_DIR" -j"$(nproc)" >>"$WORK/cmake.log" 2>&1; then
+  ctest --test-dir "$BUILD_DIR" --output-on-failure 2>&1 | tee "$WORK/ctest.log" | grep -vE '^\s+(Start|[0-9]+/[0-9]+ Test)' 
+  total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$WORK/ctest.log")
+  failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$WORK/ctest.log")
+  count "unit" $(( ${total:-0} - ${failed:-0} )) "${failed:-1}"
+else
+  cat "$WORK/cmake.log"; count "unit (build)" 0 1
+fi
+phase "unit tests"
+
+# ------------------------------------------------------------------ cluster
+CLUSTER=$WORK/main
+init_cluster "$CLUSTER" "pg_cron,realmap" \
+  "cron.database_name = 'realmap_test'" \
+  "realmap.database_name = 'realmap_test'" || exit 1
+start_cluster "$CLUSTER" || exit 1
+export PGHOST=$CLUSTER PGPORT=$(cluster_port "$CLUSTER") PGUSER=postgres
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE realmap_test" >/dev/null || exit 1
+psql -X -q -v ON_ERROR_STOP=1 -d realmap_test \
+  -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION realmap" >/dev/null || exit 1
+phase "cluster start"
+
+# ------------------------------------------------------------------ pg_regress
+PG_REGRESS=$(dirname "$($PG_CONFIG --pgxs)")/../../src/test/regress/pg_regress
+REGRESS_TESTS=$(make -s -C "$ROOT" PG_CONFIG="$PG_CONFIG" print-regress 2>/dev/null)
+"$PG_REGRESS" --inputdir="$ROOT" --outputdir="$WORK/regress" --bindir="$PGBIN" \
+  --dbname=contrib_regression $REGRESS_TESTS 2>&1 | tee "$WORK/regress.log"
+n_ok=$(grep -cE '\.\.\. ok' "$WORK/regress.log")
+n_bad=$(grep -ciE '\.\.\. failed' "$WORK/regress.log")
+[ "$n_ok$n_bad" = "00" ] && n_bad=1
+[ -f "$WORK/regress/regression.diffs" ] && head -100 "$WORK/regress/regression.diffs"
+count "pg_regress" "$n_ok" "$n_bad"
+phase "pg_regress"
+
+# ------------------------------------------------------------------ pgTAP and end-to-end
+# prove_suite NAME PROVE-ARGS...: runs prove/pg_prove and counts its tests.
+prove_suite() {
+  local name=$1; shift
+  "$@" 2>&1 | tee "$WORK/$name.log"
+  local rc=${PIPESTATUS[0]}
+  local tests failed
+  tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$WORK/$name.log")
+  failed=$(grep -oE 'Failed [0-9]+/[0-9]+ subtests' "$WORK/$name.log" | awk '{ split($2, a, "/"); s += a[1] } END { print s + 0 }')
+  tests=${tests:-0}
+  # a file that died before its plan counts as one failure
+  if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+  count "$name" $((tests - failed > 0 ? tests - failed : 0)) "$failed"
+}
+export REALMAP_ROOT=$ROOT WORK STAGE PGBIN PG_CONFIG PGOSUSER
+prove_suite pgtap pg_prove -d realmap_test "$ROOT"/test/pgtap/*.sql
+phase "pgTAP"
+prove_suite e2e prove "$ROOT"/test/e2e/*.sh
+phase "end-to-end"
+
+# ------------------------------------------------------------------ simulator
+if [ -d "$ROOT/test/portal" ] && ls "$ROOT"/test/portal/test_*.py >/dev/null 2>&1; then
+  python3 -m unittest discover -s test/portal -t . -p 'test_*.py' 2>&1 | tee "$WORK/portal.log" | tail -5
+  ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p' "$WORK/portal.log")
+  bad=$(sed -n 's/^FAILED (\(.*\))/\1/p' "$WORK/portal.log" | grep -oE '(failures|errors)=[0-9]+' | awk -F= '{ s += $2 } END { print s + 0 }')
+  [ -z "$ran" ] && { ran=0; bad=1; }
+  count "simulator" $((ran - bad)) "$bad"
+  phase "simulator"
+fi
+
+# ------------------------------------------------------------------ teardown
+cleanup; trap - EXIT
+phase "teardown"
+[ ${#FAILED_SUITES[@]} -gt 0 ] && echo "failures in: ${FAILED_SUITES[*]}"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
