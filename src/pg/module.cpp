@@ -2,6 +2,9 @@
 #include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
+#include "pg/shmem.hpp"
+#include "pg/wakeup.hpp"
+#include "pg/worker.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -19,5 +22,10 @@ extern "C" void _PG_init(void) {
                          "(shared_preload_libraries = 'pg_cron,realmap') and restart the "
                          "server.")));
 
-    realmap::pg::cpp_boundary_void("_PG_init", [] { realmap::pg::define_settings(); });
+    realmap::pg::cpp_boundary_void("_PG_init", [] {
+        realmap::pg::define_settings();
+        realmap::pg::install_shmem_hooks();
+        realmap::pg::install_wakeup_callback();
+        realmap::pg::register_launcher();
+    });
 }

@@ -1,0 +1,50 @@
+// realmap's shared memory: who the launcher and the workers are, and who waits for
+// which run, so that wake-ups are latches set after commit, never polling.
+#pragma once
+
+#include "pg/pg_headers.hpp"
+
+extern "C" {
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/spin.h"
+}
+
+namespace realmap::pg {
+
+inline constexpr int kMaxWaiters = 64;
+
+struct WorkerSlot {
+    pid_t pid;           // 0: free
+    bool idle;           // waiting on its latch for work
+    bool clean_exit;     // left on its own (not crashed)
+    int64 run_id;        // the run of the task it is executing, 0 if none
+    PGPROC *proc;
+};
+
+struct WaiterSlot {
+    pid_t pid;  // 0: free
+    int64 run_id;
+    PGPROC *proc;
+};
+
+struct EngineShared {
+    slock_t mutex;
+    pid_t launcher_pid;
+    PGPROC *launcher_proc;
+    bool recovered;  // restart recovery done since this shared memory was initialised
+    int max_workers;
+    WaiterSlot waiters[kMaxWaiters];
+    WorkerSlot workers[FLEXIBLE_ARRAY_MEMBER];
+};
+
+// Installs the shmem request/startup hooks (from _PG_init).
+void install_shmem_hooks();
+EngineShared *engine_shared();
+
+// Sets the latches of the launcher and of every idle worker.
+void wake_launcher_and_idle_workers();
+// Sets the latches of the backends waiting for run_id.
+void wake_waiters(int64 run_id);
+
+}  // namespace realmap::pg

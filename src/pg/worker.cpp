@@ -1,0 +1,383 @@
+// A realmap worker: claims ready task instances in batches, runs each as its DAG's
+// owner in a subtransaction, and completes it in the same transaction as the task's
+// own writes (exactly-once effects), fenced by the attempt number of its claim.
+//
+// C-style on purpose: ereport may longjmp through any of this, so nothing here owns
+// an object with a destructor (guard.hpp rule 3).  Entry goes through the boundary.
+#include "pg/guard.hpp"
+#include "pg/pg_headers.hpp"
+#include "pg/settings.hpp"
+#include "pg/shmem.hpp"
+#include "pg/worker.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/jsonb.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+}
+
+namespace realmap::pg {
+
+namespace {
+
+struct Claimed {
+    int64 instance_id;
+    int32 attempt;
+    int64 run_id;
+    char *dag;
+    char *task;
+    char *item;  // NULL for single tasks
+    char *kind;
+    char *function_name;
+    char *stage;
+    char *owner;
+    TimestampTz lease_expires_at;
+    int64 timeout_ms;
+    bool expands;
+    Datum context;  // jsonb
+};
+
+int my_slot = -1;
+MemoryContext batch_context = nullptr;
+
+SPIPlanPtr plan_claim, plan_complete, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
+    plan_release;
+
+SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
+    SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+    if (p == nullptr) elog(ERROR, "realmap worker: could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
+    SPI_keepplan(p);
+    return p;
+}
+
+void prepare_plans() {
+    if (plan_claim != nullptr) return;
+    Oid claim_t[2] = {INT4OID, INT4OID};
+    plan_claim = prepare("SELECT * FROM realmap._claim($1, $2)", 2, claim_t);
+    Oid complete_t[3] = {INT8OID, INT4OID, JSONBOID};
+    plan_complete = prepare(
+        "UPDATE realmap.task_instances SET state = 'succeeded', output = $3, finished_at = clock_timestamp(), "
+        "lease_expires_at = NULL, error_sqlstate = NULL, error_message = NULL, error_detail = NULL "
+        "WHERE instance_id = $1 AND attempt = $2 AND state = 'running'",
+        3, complete_t);
+    Oid fail_t[8] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INTERVALOID, TEXTOID};
+    plan_fail = prepare("SELECT realmap._fail($1, $2, $3, $4, $5, $6, $7, $8)", 8, fail_t);
+    plan_park = prepare("SELECT realmap._park($1, $2, $3->'realmap_await_human')", 3, complete_t);
+    Oid fenced_t[5] = {INT8OID, INT4OID, INT4OID, TIMESTAMPTZOID, TEXTOID};
+    plan_fenced = prepare("SELECT realmap._record_fenced($1, $2, $3, $4, $5)", 5, fenced_t);
+    Oid items_t[1] = {JSONBOID};
+    plan_check_items = prepare("SELECT realmap._check_items($1)", 1, items_t);
+    Oid resolve_t[1] = {INT8ARRAYOID};
+    plan_resolve = prepare("SELECT realmap._resolve($1)", 1, resolve_t);
+    Oid release_t[2] = {INT8ARRAYOID, INT4ARRAYOID};
+    plan_release = prepare(
+        "UPDATE realmap.task_instances t SET state = 'ready', attempt = t.attempt - 1, worker_pid = NULL, "
+        "started_at = NULL, lease_expires_at = NULL FROM unnest($1::bigint[], $2::int[]) AS u(id, att) "
+        "WHERE t.instance_id = u.id AND t.attempt = u.att AND t.state = 'running'",
+        2, release_t);
+}
+
+char *copy_text(HeapTuple tup, TupleDesc desc, int col) {
+    char *v = SPI_getvalue(tup, desc, col);
+    return v == nullptr ? nullptr : MemoryContextStrdup(batch_context, v);
+}
+
+// Transaction 1: claim a batch and commit, so the claims (attempt, lease) are
+// visible and durable before any task runs.
+int claim_batch(Claimed **out) {
+    begin_spi_transaction("realmap: claiming tasks");
+    prepare_plans();
+    Datum args[2] = {Int32GetDatum(setting_worker_batch_size), Int32GetDatum(MyProcPid)};
+    int rc = SPI_execute_plan(plan_claim, args, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "realmap worker: claim failed: %s", SPI_result_code_string(rc));
+    int n = static_cast<int>(SPI_processed);
+    Claimed *c = n > 0 ? static_cast<Claimed *>(MemoryContextAllocZero(batch_context, sizeof(Claimed) * n)) : nullptr;
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    for (int i = 0; i < n; i++) {
+        HeapTuple tup = SPI_tuptable->vals[i];
+        bool isnull;
+        c[i].instance_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+        c[i].attempt = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+        c[i].run_id = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+        c[i].dag = copy_text(tup, desc, 4);
+        c[i].task = copy_text(tup, desc, 5);
+        c[i].item = copy_text(tup, desc, 6);
+        c[i].kind = copy_text(tup, desc, 7);
+        c[i].function_name = copy_text(tup, desc, 8);
+        c[i].stage = copy_text(tup, desc, 9);
+        c[i].owner = copy_text(tup, desc, 10);
+        c[i].lease_expires_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 11, &isnull));
+        c[i].timeout_ms = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+        c[i].expands = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+        Datum ctx = SPI_getbinval(tup, desc, 15, &isnull);
+        MemoryContext old = MemoryContextSwitchTo(batch_context);
+        c[i].context = PointerGetDatum(PG_DETOAST_DATUM_COPY(ctx));
+        MemoryContextSwitchTo(old);
+    }
+    commit_spi_transaction();
+    *out = c;
+    return n;
+}
+
+bool is_retryable(const char *sqlstate) {
+    // data exceptions (22), integrity violations (23) and definition errors (42:
+    // syntax, missing objects, permissions) fail at once: retrying cannot fix them
+    return !(strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0 ||
+             strncmp(sqlstate, "42", 2) == 0);
+}
+
+// Runs the task's SQL function as the DAG owner, restricted, in a fresh GUC nest
+// level: its SETs, and its rights, end with it.
+Datum call_task_function(Claimed *c, bool *isnull) {
+    Oid fn = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(c->function_name)));
+    Oid owner = get_role_oid(c->owner, false);
+    if (pg_proc_aclcheck(fn, owner, ACL_EXECUTE) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied: DAG owner %s may not execute %s", c->owner, c->function_name)));
+    Oid save_uid;
+    int save_ctx;
+    GetUserIdAndSecContext(&save_uid, &save_ctx);
+    SetUserIdAndSecContext(owner, save_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    int nest = NewGUCNestLevel();
+    long remaining_ms = (long)((c->lease_expires_at - GetCurrentTimestamp()) / 1000);
+    long timeout_ms = c->timeout_ms < remaining_ms ? (long)c->timeout_ms : remaining_ms;
+    enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms > 1 ? (int)timeout_ms : 1);
+    FmgrInfo flinfo;
+    fmgr_info(fn, &flinfo);
+    LOCAL_FCINFO(fcinfo, 1);
+    InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, nullptr, nullptr);
+    fcinfo->args[0].value = c->context;
+    fcinfo->args[0].isnull = false;
+    Datum result = FunctionCallInvoke(fcinfo);
+    *isnull = fcinfo->isnull;
+    disable_timeout(STATEMENT_TIMEOUT, false);
+    AtEOXact_GUC(false, nest);
+    SetUserIdAndSecContext(save_uid, save_ctx);
+    return result;
+}
+
+bool jsonb_has_top_key(Datum jb_datum, const char *key) {
+    Jsonb *jb = DatumGetJsonbP(jb_datum);
+    if (!JB_ROOT_IS_OBJECT(jb)) return false;
+    return getKeyJsonValueFromContainer(&jb->root, key, strlen(key), nullptr) != nullptr;
+}
+
+enum Outcome { kSucceeded, kFailedFinal, kContinues };
+
+void record_failure(Claimed *c, ErrorData *ed, bool *terminal) {
+    char sqlstate[6];
+    strlcpy(sqlstate, unpack_sql_state(ed->sqlerrcode), sizeof(sqlstate));
+    bool timed_out = ed->sqlerrcode == ERRCODE_QUERY_CANCELED && ed->message != nullptr &&
+                     strstr(ed->message, "statement timeout") != nullptr;
+    char *message = timed_out ? psprintf("task timed out after %lld ms", (long long)c->timeout_ms)
+                              : (ed->message != nullptr ? ed->message : pstrdup("error"));
+    Datum args[8] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), CStringGetTextDatum(sqlstate),
+                     CStringGetTextDatum(message), ed->detail ? CStringGetTextDatum(ed->detail) : (Datum)0,
+                     BoolGetDatum(is_retryable(sqlstate)), (Datum)0,
+                     CStringGetTextDatum(timed_out ? "timed_out" : "failed")};
+    char nulls[8] = {' ', ' ', ' ', ' ', ed->detail ? ' ' : 'n', ' ', 'n', ' '};
+    SPI_execute_plan(plan_fail, args, nulls, false, 1);
+    bool isnull = true;
+    Datum st = SPI_processed > 0 ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum)0;
+    *terminal = !isnull && strcmp(TextDatumGetCString(st), "failed") == 0;
+}
+
+// Runs one claimed instance inside a subtransaction.  Returns true when the instance
+// ended (succeeded or failed for good) and its downstream must be resolved.
+bool run_one(Claimed *c) {
+    MemoryContext outer_context = CurrentMemoryContext;
+    ResourceOwner outer_owner = CurrentResourceOwner;
+    volatile bool terminal = false;
+    volatile bool fenced = false;
+
+    pgstat_report_activity(STATE_RUNNING,
+                           psprintf("realmap: run %lld %s%s%s%s attempt %d", (long long)c->run_id, c->task,
+                                    c->item ? "[" : "", c->item ? c->item : "", c->item ? "]" : "", c->attempt));
+    EngineShared *sh = engine_shared();
+    if (my_slot >= 0) {
+        SpinLockAcquire(&sh->mutex);
+        sh->workers[my_slot].run_id = c->run_id;
+        SpinLockRelease(&sh->mutex);
+    }
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(outer_context);
+    PG_TRY();
+    {
+        if (strcmp(c->kind, "stage") == 0)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("built-in stage \"%s\" is not available in this build of realmap", c->stage)));
+        bool isnull = false;
+        Datum result = call_task_function(c, &isnull);
+        if (isnull) result = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+        Datum args[3] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), result};
+        if (jsonb_has_top_key(result, "realmap_await_human")) {
+            SPI_execute_plan(plan_park, args, nullptr, false, 1);
+            bool hnull = true;
+            if (SPI_processed > 0) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &hnull);
+            fenced = hnull;
+        } else {
+            if (c->expands) {
+                Datum a[1] = {result};
+                SPI_execute_plan(plan_check_items, a, nullptr, false, 1);
+            }
+            SPI_execute_plan(plan_complete, args, nullptr, false, 0);
+            fenced = SPI_processed == 0;
+            terminal = !fenced;
+        }
+        if (fenced)
+            RollbackAndReleaseCurrentSubTransaction();  // a stale claim: its writes are discarded
+        else
+            ReleaseCurrentSubTransaction();
+        MemoryContextSwitchTo(outer_context);
+        CurrentResourceOwner = outer_owner;
+    }
+    PG_CATCH();
+    {
+        disable_timeout(STATEMENT_TIMEOUT, false);
+        MemoryContextSwitchTo(batch_context);
+        ErrorData *ed = CopyErrorData();
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+        MemoryContextSwitchTo(outer_context);
+        CurrentResourceOwner = outer_owner;
+        bool t = false;
+        record_failure(c, ed, &t);
+        terminal = t;
+    }
+    PG_END_TRY();
+    if (fenced) {
+        Datum args[5] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), Int32GetDatum(MyProcPid),
+                         TimestampTzGetDatum(GetCurrentTimestamp()),
+                         CStringGetTextDatum("completion rejected: the claim of this attempt is no longer current "
+                                             "(its lease expired or the run was cancelled)")};
+        SPI_execute_plan(plan_fenced, args, nullptr, false, 0);
+    }
+    if (my_slot >= 0) {
+        SpinLockAcquire(&sh->mutex);
+        sh->workers[my_slot].run_id = 0;
+        SpinLockRelease(&sh->mutex);
+    }
+    return terminal;
+}
+
+Datum int8_array(int64 *values, int n) {
+    Datum *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+    for (int i = 0; i < n; i++) d[i] = Int64GetDatum(values[i]);
+    return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
+}
+
+// Transaction 2: run the batch, complete it, resolve downstream, commit.
+void run_batch(Claimed *c, int n) {
+    begin_spi_transaction(nullptr);
+    int64 *ended = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    int n_ended = 0;
+    int next = 0;
+    for (; next < n; next++) {
+        if (got_sigterm || !setting_enabled) break;
+        // a task that could not finish within its lease is left for a fresh claim
+        long lease_left_ms = (long)((c[next].lease_expires_at - GetCurrentTimestamp()) / 1000);
+        if (next > 0 && lease_left_ms < c[next].timeout_ms) break;
+        if (run_one(&c[next])) ended[n_ended++] = c[next].instance_id;
+    }
+    if (next < n) {  // release what was claimed but not started
+        Datum *ids = static_cast<Datum *>(palloc(sizeof(Datum) * (n - next)));
+        Datum *atts = static_cast<Datum *>(palloc(sizeof(Datum) * (n - next)));
+        for (int i = next; i < n; i++) {
+            ids[i - next] = Int64GetDatum(c[i].instance_id);
+            atts[i - next] = Int32GetDatum(c[i].attempt);
+        }
+        Datum args[2] = {PointerGetDatum(construct_array(ids, n - next, INT8OID, 8, true, TYPALIGN_DOUBLE)),
+                         PointerGetDatum(construct_array(atts, n - next, INT4OID, 4, true, TYPALIGN_INT))};
+        SPI_execute_plan(plan_release, args, nullptr, false, 0);
+        wake_launcher_and_idle_workers();
+    }
+    if (n_ended > 0) {
+        Datum args[1] = {int8_array(ended, n_ended)};
+        pgstat_report_activity(STATE_RUNNING, "realmap: resolving downstream tasks");
+        SPI_execute_plan(plan_resolve, args, nullptr, false, 0);
+    }
+    commit_spi_transaction();
+}
+
+void release_slot(int, Datum) {
+    EngineShared *sh = engine_shared();
+    if (sh == nullptr || my_slot < 0) return;
+    SpinLockAcquire(&sh->mutex);
+    sh->workers[my_slot].pid = 0;
+    sh->workers[my_slot].idle = false;
+    sh->workers[my_slot].proc = nullptr;
+    SpinLockRelease(&sh->mutex);
+}
+
+void set_idle(bool idle) {
+    EngineShared *sh = engine_shared();
+    SpinLockAcquire(&sh->mutex);
+    sh->workers[my_slot].idle = idle;
+    SpinLockRelease(&sh->mutex);
+}
+
+void worker_loop(int slot) {
+    install_worker_signal_handlers();
+    BackgroundWorkerInitializeConnection(setting_database_name, nullptr, 0);
+    EngineShared *sh = engine_shared();
+    my_slot = slot;
+    SpinLockAcquire(&sh->mutex);
+    sh->workers[slot].pid = MyProcPid;
+    sh->workers[slot].proc = MyProc;
+    sh->workers[slot].idle = false;
+    sh->workers[slot].clean_exit = false;
+    SpinLockRelease(&sh->mutex);
+    on_shmem_exit(release_slot, (Datum)0);
+    batch_context = AllocSetContextCreate(TopMemoryContext, "realmap worker batch", ALLOCSET_DEFAULT_SIZES);
+    pgstat_report_appname("realmap worker");
+
+    TimestampTz idle_since = 0;
+    while (!got_sigterm) {
+        if (got_sighup) {
+            got_sighup = 0;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        if (!setting_enabled) break;
+        MemoryContextReset(batch_context);
+        Claimed *claimed = nullptr;
+        int n = claim_batch(&claimed);
+        if (n > 0) {
+            idle_since = 0;
+            // more ready work than one batch: let idle peers (or the launcher) help
+            if (n >= setting_worker_batch_size) wake_launcher_and_idle_workers();
+            run_batch(claimed, n);
+            continue;
+        }
+        TimestampTz now = GetCurrentTimestamp();
+        if (idle_since == 0) idle_since = now;
+        long idle_left = setting_worker_idle_timeout_ms - (long)((now - idle_since) / 1000);
+        if (idle_left <= 0) break;
+        set_idle(true);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_left, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        set_idle(false);
+        CHECK_FOR_INTERRUPTS();
+    }
+    SpinLockAcquire(&sh->mutex);
+    sh->workers[slot].clean_exit = true;
+    SpinLockRelease(&sh->mutex);
+}
+
+}  // namespace
+}  // namespace realmap::pg
+
+extern "C" void realmap_worker_main(Datum main_arg) {
+    realmap::pg::cpp_boundary_void("realmap worker",
+                                   [main_arg] { realmap::pg::worker_loop(DatumGetInt32(main_arg)); });
+}
