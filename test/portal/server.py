@@ -840,9 +840,10 @@ class Sim:
             data = head + body
             step, interval = max(1, drip[0]), drip[1] / 1000.0
             for i in range(0, len(data), step):
+                if i:
+                    await asyncio.sleep(interval)
                 writer.write(data[i:i + step])
                 await writer.drain()
-                await asyncio.sleep(interval)
             return
         writer.write(head)
         writer.write(body)
