@@ -253,8 +253,8 @@ class Sim:
             if u < acc:
                 chosen = k[:-5] if k.endswith("_rate") else "429"
                 break
-        if "times" in spec and (chosen or spec.get("latency_ms") or spec.get("jitter_ms")):
-            src = self.faults.get(owner)
+        src = self.faults.get(owner) or {}
+        if "times" in src and (chosen or spec.get("latency_ms") or spec.get("jitter_ms")):
             src["times"] = src.get("times", 0) - 1
             if src["times"] <= 0:
                 self.faults.pop(owner, None)
@@ -546,7 +546,8 @@ class Sim:
             return self.json({"ok": True, "pid": os.getpid(), "port": self.args.port_bound,
                               "uptime_s": round(time.time() - self.started, 3),
                               "remaining_s": round(self.deadline - time.time(), 3),
-                              "projects": len(self.world.rows), "pages": len(self.world.page_owner)})
+                              "projects": len(self.world.rows), "pages": len(self.world.page_owner),
+                              "cached_pages": len(self.details)})
         if sub == "config":
             if method == "POST":
                 if "captcha" in data:
@@ -862,6 +863,13 @@ class Sim:
             await writer.drain()
         raise Closed()
 
+    async def warm_cache(self):
+        """Render every detail page in the background, a few at a time between requests."""
+        for k, app in enumerate(self.world.apps()):
+            self.detail(app)
+            if k % 8 == 7:
+                await asyncio.sleep(0)
+
     # ------------------------------------------------------------------ main
     async def run(self):
         self.stop_event = asyncio.Event()
@@ -876,6 +884,8 @@ class Sim:
                 pass
         sys.stdout.write("listening on 127.0.0.1:%d\n" % self.args.port_bound)
         sys.stdout.flush()
+        if self.args.warm:
+            loop.create_task(self.warm_cache())
         try:
             await asyncio.wait_for(self.stop_event.wait(), timeout=max(0.0, self.deadline - time.time()))
         except asyncio.TimeoutError:
@@ -901,7 +911,7 @@ def write_truth(directory):
         html_s, truth, files = detail_mod.build_detail(w, app)
         reg = truth["registration_number"]
         with open(os.path.join(directory, reg + ".json"), "w", encoding="utf-8") as f:
-            json.dump(truth, f, ensure_ascii=False, indent=1, sort_keys=True)
+            f.write(json.dumps(truth, ensure_ascii=False, sort_keys=True))
     for r in w.rows:
         reg = r["registration_number"]
         app = w.app_of[reg]
@@ -934,6 +944,8 @@ def parse_args(argv=None):
                     help="__VIEWSTATE size for the full listing in KiB, scaled by result rows (default 1300, as real)")
     ap.add_argument("--overpass-max-radius", type=int, default=25000, help="largest around: radius in metres")
     ap.add_argument("--prerender", action="store_true", help="render and compress every detail page before listening")
+    ap.add_argument("--warm", action="store_true",
+                    help="render and compress every detail page in the background after listening")
     ap.add_argument("--log", action="store_true", help="log every request to stderr")
     ap.add_argument("--write-truth", metavar="DIR", help="write the ground truth JSON files to DIR and exit")
     return ap.parse_args(argv)

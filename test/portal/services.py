@@ -120,21 +120,27 @@ class Nominatim:
             district = tehsil[0]
         if district is None and tehsil is None:
             return []
-        # locality: a known locality word of the district anywhere in the remaining parts
+        # every remaining part (an address line, a locality) must name a known locality of the
+        # district (a word of it is enough); a part that names nothing known gives [] as Nominatim does
         locs = self.localities.get(district, {})
+        found = None
         for p in rest2:
+            hit = None
             for word in re.findall(r"[A-Za-z]+", p):
                 g = locs.get(_key(word))
                 if g and (tehsil is None or g["tehsil"] == tehsil[1]):
-                    t = g["tehsil"]
-                    tg = self.w.tehsils_geo[(district, t)]
-                    town_kind = "city" if t == district else ("town" if tg["count"] >= 5 else "village")
-                    return [self._hit("suburb", g["name"], g["centre"][0], g["centre"][1], district, t,
-                                      addressdetails, (town_kind, t))][:limit]
-        if rest2 and tehsil is None:
-            # an address line nobody knows, with a district: fall back like Nominatim does? No: it
-            # answers [] when a required token matches nothing.
-            return []
+                    hit = g
+                    break
+            if hit is None:
+                return []
+            found = found or hit
+        if found:
+            g = found
+            t = g["tehsil"]
+            tg = self.w.tehsils_geo[(district, t)]
+            town_kind = "city" if t == district else ("town" if tg["count"] >= 5 else "village")
+            return [self._hit("suburb", g["name"], g["centre"][0], g["centre"][1], district, t,
+                              addressdetails, (town_kind, t))][:limit]
         if tehsil:
             d, t = tehsil
             g = self.w.tehsils_geo[(d, t)]

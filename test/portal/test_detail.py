@@ -42,7 +42,7 @@ class DetailTest(unittest.TestCase):
         cls.w = world.get_world()
         # a sample that covers every kind of mess at least twice, plus the first pages
         apps = cls.w.apps()
-        sample = list(apps[:12])
+        sample = list(apps[:30])
         need = {}
         for app in apps:
             m = detail.build_detail(cls.w, app)[1]["mess"]
