@@ -208,6 +208,33 @@ SELECT d.dag_name, u.task_name AS upstream, d.task_name AS downstream,
   CROSS JOIN LATERAL unnest(d.upstream) AS up(name)
   JOIN realmap.dag_tasks u ON u.dag_name = d.dag_name AND u.task_name = up.name;
 
+-- ------------------------------------------------------------------ who is calling
+-- The API functions are SECURITY DEFINER (the engine's tables are writable by no one
+-- else: a role that could edit realmap.dags could make its tasks run as another
+-- owner), so current_user inside them is the extension's owner.  The calling role is
+-- the SET ROLE in effect, or the session user.
+CREATE FUNCTION realmap._invoker() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user
+                ELSE current_setting('role')::name END
+$$;
+
+-- The caller is the owner role, a member of it, or a superuser.
+CREATE FUNCTION realmap._owns(p_owner name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT realmap._invoker() = p_owner
+        OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_owner)
+            AND pg_has_role(realmap._invoker(), p_owner, 'MEMBER'))
+        OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = realmap._invoker()), false)
+$$;
+
+-- May start, cancel, resume or answer runs of a DAG owned by p_owner: its owners
+-- and the members of realmap_operator.
+CREATE FUNCTION realmap._may_operate(p_owner name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT realmap._owns(p_owner) OR pg_has_role(realmap._invoker(), 'realmap_operator', 'MEMBER')
+$$;
+
 -- ------------------------------------------------------------------ validation
 -- Checks a DAG as a whole; raises with a message naming the problem.
 CREATE FUNCTION realmap._validate_dag(p_dag text) RETURNS void
@@ -309,7 +336,7 @@ BEGIN
         RAISE EXCEPTION 'default_params must be a JSON object (got %)', default_params USING ERRCODE = 'invalid_parameter_value';
     END IF;
     INSERT INTO realmap.dags (dag_name, owner, max_active_runs, default_params, description)
-    VALUES (dag, current_user, max_active_runs, default_params, description);
+    VALUES (dag, realmap._invoker(), max_active_runs, default_params, description);
     RETURN dag;
 EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION 'DAG "%" already exists', dag USING ERRCODE = 'duplicate_object',
@@ -324,8 +351,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'DAG "%" does not exist', dag USING ERRCODE = 'undefined_object';
     END IF;
-    IF d.owner <> current_user AND NOT pg_has_role(current_user, d.owner, 'USAGE')
-       AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    IF NOT realmap._owns(d.owner) THEN
         RAISE EXCEPTION 'only the owner of DAG "%" (%) can drop it', dag, d.owner USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF EXISTS (SELECT 1 FROM realmap.runs WHERE dag_name = dag AND state IN ('queued', 'running', 'waiting')) THEN
@@ -356,7 +382,7 @@ BEGIN
         RAISE EXCEPTION 'DAG "%" does not exist', dag USING ERRCODE = 'undefined_object',
               HINT = 'Create it with realmap.create_dag first.';
     END IF;
-    IF d.owner <> current_user AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    IF NOT realmap._owns(d.owner) THEN
         RAISE EXCEPTION 'only the owner of DAG "%" (%) can add tasks to it', dag, d.owner
               USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -495,11 +521,16 @@ BEGIN
         END IF;
     END IF;
     SELECT count(*) INTO active FROM realmap.runs WHERE dag_name = p_dag AND state IN ('queued', 'running', 'waiting');
-    INSERT INTO realmap.runs (dag_name, state, params, config, idempotency_key, trigger, note)
+    IF NOT realmap._may_operate(d.owner) THEN
+        RAISE EXCEPTION 'role % may not start runs of DAG "%" (owned by %)', realmap._invoker(), p_dag, d.owner
+              USING ERRCODE = 'insufficient_privilege',
+                    HINT = 'Operate it as its owner, a member of the owner role, or a member of realmap_operator.';
+    END IF;
+    INSERT INTO realmap.runs (dag_name, state, params, config, idempotency_key, trigger, created_by, note)
     VALUES (p_dag, CASE WHEN p_trigger = 'schedule' AND active >= d.max_active_runs THEN 'skipped' ELSE 'queued' END,
             d.default_params || p_params,
             coalesce((SELECT jsonb_object_agg(key, value) FROM realmap.config), '{}'),
-            p_key, p_trigger,
+            p_key, p_trigger, realmap._invoker(),
             CASE WHEN active >= d.max_active_runs THEN
                  format('%s run(s) of DAG %s already active (max_active_runs = %s)', active, p_dag, d.max_active_runs) END)
     RETURNING run_id INTO id;
@@ -598,6 +629,11 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    -- the launcher must wake when the first of these leases could run out
+    PERFORM realmap._note_deadline(clock_timestamp() + min(t.timeout) + interval '5 seconds')
+       FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
+       JOIN realmap.dag_tasks t ON t.dag_name = r.dag_name AND t.task_name = ti.task_name
+      WHERE ti.instance_id = ANY (ids);
     RETURN QUERY
     WITH claimed AS (
         UPDATE realmap.task_instances ti
@@ -666,6 +702,7 @@ BEGIN
                lease_expires_at = NULL, human_task_id = NULL,
                error_sqlstate = p_sqlstate, error_message = p_message, error_detail = p_detail
          WHERE instance_id = p_instance;
+        PERFORM realmap._note_deadline(clock_timestamp() + delay);
     ELSE
         new_state := 'failed';
         UPDATE realmap.task_instances
@@ -713,6 +750,7 @@ BEGIN
             p_request->>'prompt', p_request->'payload',
             clock_timestamp() + coalesce((p_request->>'timeout')::interval, interval '1 hour'))
     RETURNING human_task_id INTO h;
+    PERFORM realmap._note_deadline(deadline) FROM realmap.human_tasks WHERE human_task_id = h;
     UPDATE realmap.task_instances SET state = 'waiting', human_task_id = h, lease_expires_at = NULL
      WHERE instance_id = p_instance;
     UPDATE realmap.runs SET state = 'waiting' WHERE run_id = ti.run_id AND state = 'running';
@@ -1020,6 +1058,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'run % does not exist', p_run USING ERRCODE = 'undefined_object';
     END IF;
+    IF NOT realmap._may_operate((SELECT owner FROM realmap.dags WHERE dag_name = r.dag_name)) THEN
+        RAISE EXCEPTION 'role % may not operate run % of DAG "%"', realmap._invoker(), p_run, r.dag_name
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
     RETURN r;
 END $$;
 
@@ -1033,7 +1075,7 @@ BEGIN
     IF r.state NOT IN ('queued', 'running', 'waiting') THEN
         RETURN r.state;   -- already over: nothing to cancel
     END IF;
-    UPDATE realmap.runs SET state = 'cancelled', note = format('cancelled by %s', current_user)
+    UPDATE realmap.runs SET state = 'cancelled', note = format('cancelled by %s', realmap._invoker())
      WHERE runs.run_id = r.run_id;
     pids := ARRAY(SELECT DISTINCT worker_pid FROM realmap.task_instances ti
                    WHERE ti.run_id = r.run_id AND ti.state = 'running' AND worker_pid IS NOT NULL);
@@ -1087,7 +1129,7 @@ BEGIN
                     AND EXISTS (SELECT 1 FROM realmap.dag_tasks t WHERE t.dag_name = r.dag_name
                                    AND t.task_name = ti.task_name AND t.trigger_rule = 'all_done')))));
     UPDATE realmap.runs SET state = 'running', finished_at = NULL,
-           note = format('resumed by %s at %s', current_user, clock_timestamp())
+           note = format('resumed by %s at %s', realmap._invoker(), clock_timestamp())
      WHERE runs.run_id = r.run_id;
     PERFORM realmap._wake_workers();
     PERFORM realmap._finish_runs(ARRAY[r.run_id]);  -- nothing to redo: ends at once
@@ -1163,7 +1205,7 @@ BEGIN
     PERFORM realmap._requeue(r.run_id, ARRAY(
         SELECT instance_id FROM realmap.task_instances ti WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks)));
     UPDATE realmap.runs SET state = 'running', finished_at = NULL,
-           note = format('rerun from %s by %s', from_task, current_user)
+           note = format('rerun from %s by %s', from_task, realmap._invoker())
      WHERE runs.run_id = r.run_id;
     PERFORM realmap._wake_workers();
     RETURN 'running';
@@ -1183,7 +1225,7 @@ BEGIN
               USING ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE realmap.human_tasks ht SET state = 'answered', answer = signal.answer, answered_at = clock_timestamp(),
-           answered_by = current_user
+           answered_by = realmap._invoker()
      WHERE ht.human_task_id = h.human_task_id;
     UPDATE realmap.task_instances ti SET state = 'ready', ready_at = clock_timestamp()
      WHERE ti.instance_id = h.instance_id AND ti.state = 'waiting' AND ti.human_task_id = h.human_task_id;
@@ -1328,6 +1370,8 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------ engine glue in C
+CREATE FUNCTION realmap._note_deadline(at timestamptz) RETURNS void
+    AS 'MODULE_PATHNAME', 'realmap_note_deadline' LANGUAGE C VOLATILE STRICT;
 CREATE FUNCTION realmap._wake_workers() RETURNS void
     AS 'MODULE_PATHNAME', 'realmap_wake_workers' LANGUAGE C VOLATILE;
 CREATE FUNCTION realmap._run_finished(run_id bigint) RETURNS void
@@ -1339,3 +1383,53 @@ CREATE FUNCTION realmap.wait(run_id bigint, timeout interval DEFAULT '1 hour') R
     AS 'MODULE_PATHNAME', 'realmap_wait' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION realmap.wait(bigint, interval) IS
 'Blocks until the run ends and returns its final state (or its current state when the timeout passes first). Refuses a run created in the same transaction.';
+
+-- =====================================================================================
+-- Privileges.  Nothing that starts, cancels or schedules work is executable by PUBLIC.
+--   realmap_reader    reads the engine's tables and views, realmap.run_status
+--   realmap_operator  reader + defines DAGs and starts, cancels, resumes, reruns,
+--                     answers and schedules runs (of any DAG)
+-- A DAG's owner may operate its own DAGs once granted EXECUTE through one of these.
+-- =====================================================================================
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_reader') THEN
+        CREATE ROLE realmap_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_operator') THEN
+        CREATE ROLE realmap_operator NOLOGIN IN ROLE realmap_reader;
+    END IF;
+END $$;
+
+-- the API runs with the extension owner's rights, over tables no one else may write
+ALTER FUNCTION realmap.create_dag(text, int, jsonb, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.drop_dag(text) SECURITY DEFINER;
+ALTER FUNCTION realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval,
+                                float8, interval, int, int) SECURITY DEFINER;
+ALTER FUNCTION realmap.run(jsonb, text, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.cancel(bigint) SECURITY DEFINER;
+ALTER FUNCTION realmap.resume(bigint) SECURITY DEFINER;
+ALTER FUNCTION realmap.rerun(bigint, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.signal(bigint, jsonb) SECURITY DEFINER;
+ALTER FUNCTION realmap.solve_captcha(bigint, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.schedule(text, jsonb, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.unschedule(text) SECURITY DEFINER;
+ALTER FUNCTION realmap.cleanup_history(interval) SECURITY DEFINER;
+ALTER FUNCTION realmap._scheduled_run(jsonb, text) SECURITY DEFINER;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA realmap FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA realmap FROM PUBLIC;
+GRANT USAGE ON SCHEMA realmap TO PUBLIC;
+GRANT EXECUTE ON FUNCTION realmap.version(), realmap.await_human(text, text, jsonb, interval) TO PUBLIC;
+-- helpers the API calls under the caller's name (SECURITY DEFINER keeps them inside)
+GRANT EXECUTE ON FUNCTION realmap._invoker(), realmap._owns(name), realmap._may_operate(name) TO PUBLIC;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA realmap TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.run_status(bigint), realmap.wait(bigint, interval),
+                          realmap._upstream_context(bigint, text, text, text, text) TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.create_dag(text, int, jsonb, text), realmap.drop_dag(text),
+    realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval, float8,
+                     interval, int, int),
+    realmap.run(jsonb, text, text), realmap.cancel(bigint), realmap.resume(bigint), realmap.rerun(bigint, text),
+    realmap.signal(bigint, jsonb), realmap.solve_captcha(bigint, text), realmap.schedule(text, jsonb, text),
+    realmap.unschedule(text), realmap.cleanup_history(interval) TO realmap_operator;

@@ -172,6 +172,10 @@ long launcher_round(TimestampTz *last_cleanup) {
     }
     commit_spi_transaction();
     manage_workers(ready);
+    // from now on, transactions that create an earlier timer lower this and wake us
+    SpinLockAcquire(&sh->mutex);
+    sh->next_deadline = due_null ? 0 : next_due;
+    SpinLockRelease(&sh->mutex);
     if (due_null) return kIdleSleepMs;
     long ms = (long)((next_due - GetCurrentTimestamp()) / 1000) + 1;
     if (ms < 1) ms = 1;

@@ -66,6 +66,18 @@ void wake_launcher_and_idle_workers() {
     for (int i = 0; i < n; i++) SetLatch(&procs[i]->procLatch);
 }
 
+void note_deadline(TimestampTz when) {
+    if (shared == nullptr) return;
+    PGPROC *launcher = nullptr;
+    SpinLockAcquire(&shared->mutex);
+    if (shared->next_deadline == 0 || when < shared->next_deadline) {
+        shared->next_deadline = when;
+        launcher = shared->launcher_proc;
+    }
+    SpinLockRelease(&shared->mutex);
+    if (launcher != nullptr) SetLatch(&launcher->procLatch);
+}
+
 void wake_waiters(int64 run_id) {
     if (shared == nullptr) return;
     PGPROC *procs[kMaxWaiters];

@@ -33,6 +33,9 @@ struct EngineShared {
     pid_t launcher_pid;
     PGPROC *launcher_proc;
     bool recovered;  // restart recovery done since this shared memory was initialised
+    // When the launcher next has a timer due (lease, retry, deadline); 0: none.  A
+    // transaction that creates an earlier one lowers it at commit and wakes the launcher.
+    TimestampTz next_deadline;
     int max_workers;
     WaiterSlot waiters[kMaxWaiters];
     WorkerSlot workers[FLEXIBLE_ARRAY_MEMBER];
@@ -44,6 +47,8 @@ EngineShared *engine_shared();
 
 // Sets the latches of the launcher and of every idle worker.
 void wake_launcher_and_idle_workers();
+// Lowers next_deadline to `when` if earlier and wakes the launcher then.
+void note_deadline(TimestampTz when);
 // Sets the latches of the backends waiting for run_id.
 void wake_waiters(int64 run_id);
 

@@ -21,12 +21,14 @@ int64 pending_runs[64];
 bool pending_runs_overflow = false;
 int n_pending_interrupts = 0;
 int pending_interrupts[64];
+TimestampTz pending_deadline = 0;
 
 void reset_pending() {
     pending_wake_workers = false;
     n_pending_runs = 0;
     pending_runs_overflow = false;
     n_pending_interrupts = 0;
+    pending_deadline = 0;
 }
 
 void on_xact_event(XactEvent event, void *) {
@@ -35,6 +37,7 @@ void on_xact_event(XactEvent event, void *) {
         case XACT_EVENT_PARALLEL_COMMIT: {
             EngineShared *sh = engine_shared();
             if (pending_wake_workers) wake_launcher_and_idle_workers();
+            if (pending_deadline != 0) note_deadline(pending_deadline);
             for (int i = 0; i < n_pending_runs; i++) wake_waiters(pending_runs[i]);
             if (pending_runs_overflow && sh != nullptr) {
                 // too many runs ended in one transaction to remember: wake every waiter
@@ -79,7 +82,18 @@ void interrupt_worker_at_commit(int pid) {
     if (n_pending_interrupts < 64) pending_interrupts[n_pending_interrupts++] = pid;
 }
 
+void note_deadline_at_commit(TimestampTz when) {
+    if (pending_deadline == 0 || when < pending_deadline) pending_deadline = when;
+}
+
 }  // namespace realmap::pg
+
+// realmap._note_deadline(at): the launcher has a timer due at `at` (a lease, a
+// retry, a human task's deadline); it learns of it when this transaction commits.
+REALMAP_FUNCTION(realmap_note_deadline) {
+    realmap::pg::note_deadline_at_commit(PG_GETARG_TIMESTAMPTZ(0));
+    PG_RETURN_VOID();
+}
 
 // realmap._wake_workers(): wake the launcher and idle workers when this commits.
 REALMAP_FUNCTION(realmap_wake_workers) {

@@ -13,5 +13,6 @@ void install_wakeup_callback();
 void wake_workers_at_commit();
 void wake_waiters_at_commit(int64 run_id);
 void interrupt_worker_at_commit(int pid);
+void note_deadline_at_commit(TimestampTz when);
 
 }  // namespace realmap::pg
