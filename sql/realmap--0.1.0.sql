@@ -556,36 +556,19 @@ CREATE FUNCTION realmap._scheduled_run(params jsonb, dag text) RETURNS bigint
 LANGUAGE sql SET search_path = pg_catalog, pg_temp
 RETURN realmap._create_run(params, dag, NULL, 'schedule');
 
--- The upstream part of a task's context (DESIGN.md "Defining a DAG in SQL").
-CREATE FUNCTION realmap._upstream_context(p_run bigint, p_dag text, p_task text, p_mode text, p_item text)
-RETURNS jsonb
+-- What a fan-in sees of a map/each upstream: a summary, not every output.
+CREATE FUNCTION realmap._fanin_summary(p_run bigint, p_task text) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(jsonb_object_agg(u.task_name, CASE
-        WHEN p_mode = 'map' THEN
-            (SELECT o.map_context FROM realmap.task_instances o
-              WHERE o.run_id = p_run AND o.task_name = u.task_name AND o.item IS NULL)
-        WHEN p_mode = 'each' THEN
-            (SELECT o.output FROM realmap.task_instances o
-              WHERE o.run_id = p_run AND o.task_name = u.task_name AND o.item = p_item)
-        WHEN u.mode = 'single' THEN
-            (SELECT o.output FROM realmap.task_instances o
-              WHERE o.run_id = p_run AND o.task_name = u.task_name AND o.item IS NULL)
-        ELSE  -- fan-in over a map: a summary, not every output
-            (SELECT jsonb_build_object(
-                 'succeeded', count(*) FILTER (WHERE o.state = 'succeeded'),
-                 'failed', count(*) FILTER (WHERE o.state IN ('failed', 'upstream_failed', 'cancelled')),
-                 'skipped', count(*) FILTER (WHERE o.state = 'skipped'),
-                 'failed_items', coalesce((SELECT jsonb_agg(f.item ORDER BY f.item) FROM (
-                      SELECT f.item FROM realmap.task_instances f
-                       WHERE f.run_id = p_run AND f.task_name = u.task_name
-                         AND f.state IN ('failed', 'upstream_failed', 'cancelled') AND f.item IS NOT NULL
-                       ORDER BY f.item LIMIT 100) f), '[]'::jsonb))
-               FROM realmap.task_instances o WHERE o.run_id = p_run AND o.task_name = u.task_name)
-        END), '{}'::jsonb)
-      FROM realmap.dag_tasks t
-      CROSS JOIN LATERAL unnest(t.upstream) up(name)
-      JOIN realmap.dag_tasks u ON u.dag_name = t.dag_name AND u.task_name = up.name
-     WHERE t.dag_name = p_dag AND t.task_name = p_task
+    SELECT jsonb_build_object(
+        'succeeded', count(*) FILTER (WHERE o.state = 'succeeded'),
+        'failed', count(*) FILTER (WHERE o.state IN ('failed', 'upstream_failed', 'cancelled')),
+        'skipped', count(*) FILTER (WHERE o.state = 'skipped'),
+        'failed_items', coalesce((SELECT jsonb_agg(f.item ORDER BY f.item) FROM (
+             SELECT f.item FROM realmap.task_instances f
+              WHERE f.run_id = p_run AND f.task_name = p_task
+                AND f.state IN ('failed', 'upstream_failed', 'cancelled') AND f.item IS NOT NULL
+              ORDER BY f.item LIMIT 100) f), '[]'::jsonb))
+      FROM realmap.task_instances o WHERE o.run_id = p_run AND o.task_name = p_task
 $$;
 
 -- Claims up to p_limit ready instances for worker p_pid: each claim increments the
@@ -595,12 +578,13 @@ $$;
 CREATE FUNCTION realmap._claim(p_limit int, p_pid int)
 RETURNS TABLE (instance_id bigint, attempt int, run_id bigint, dag_name text, task_name text, item text,
                kind text, function_name text, stage text, owner name, lease_expires_at timestamptz,
-               timeout_ms bigint, expands boolean, human_task_id bigint, context jsonb)
+               timeout_ms bigint, expands boolean, human_task_id bigint, context jsonb, more_ready boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ids bigint[];
     lim record;
     room int;
+    more boolean;
 BEGIN
     SELECT array_agg(c.instance_id) INTO ids FROM (
         SELECT ti.instance_id FROM realmap.task_instances ti
@@ -629,6 +613,8 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    -- whether other workers could help now
+    more := EXISTS (SELECT 1 FROM realmap.task_instances ti WHERE ti.state = 'ready' AND NOT (ti.instance_id = ANY (ids)));
     -- the launcher must wake when the first of these leases could run out
     PERFORM realmap._note_deadline(clock_timestamp() + min(t.timeout) + interval '5 seconds')
        FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
@@ -644,7 +630,8 @@ BEGIN
          WHERE ti.instance_id = ANY (ids) AND r.run_id = ti.run_id
            AND t.dag_name = r.dag_name AND t.task_name = ti.task_name
         RETURNING ti.instance_id, ti.attempt, ti.run_id, r.dag_name, ti.task_name, ti.item, t.kind,
-                  t.function_name, t.stage, ti.lease_expires_at, t.timeout, t.mode, ti.human_task_id, r.params
+                  t.function_name, t.stage, ti.lease_expires_at, t.timeout, t.mode, ti.human_task_id, r.params,
+                  t.upstream
     )
     SELECT c.instance_id, c.attempt, c.run_id, c.dag_name, c.task_name, c.item, c.kind, c.function_name, c.stage,
            d.owner, c.lease_expires_at, (extract(epoch FROM c.timeout) * 1000)::bigint,
@@ -653,11 +640,26 @@ BEGIN
            c.human_task_id,
            jsonb_build_object('run_id', c.run_id, 'dag', c.dag_name, 'task', c.task_name, 'item', c.item,
                               'attempt', c.attempt, 'params', c.params,
-                              'upstream', realmap._upstream_context(c.run_id, c.dag_name, c.task_name, c.mode, c.item))
+                              -- inline (not a function call per row): the upstream outputs
+                              'upstream', (SELECT coalesce(jsonb_object_agg(u.task_name, CASE
+        WHEN c.mode = 'map' THEN
+            (SELECT o.map_context FROM realmap.task_instances o
+              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item IS NULL)
+        WHEN c.mode = 'each' THEN
+            (SELECT o.output FROM realmap.task_instances o
+              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item = c.item)
+        WHEN u.mode = 'single' THEN
+            (SELECT o.output FROM realmap.task_instances o
+              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item IS NULL)
+        ELSE realmap._fanin_summary(c.run_id, u.task_name)
+        END), '{}'::jsonb)
+          FROM unnest(c.upstream) up(name)
+          JOIN realmap.dag_tasks u ON u.dag_name = c.dag_name AND u.task_name = up.name))
            || CASE WHEN c.human_task_id IS NULL THEN '{}'::jsonb ELSE
                   (SELECT jsonb_build_object('human', jsonb_build_object('human_task_id', h.human_task_id,
                               'kind', h.kind, 'state', h.state, 'answer', h.answer, 'answered_by', h.answered_by))
-                     FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END
+                     FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END,
+           more
       FROM claimed c JOIN realmap.dags d ON d.dag_name = c.dag_name
      ORDER BY c.instance_id;
 END $$;
@@ -940,14 +942,31 @@ END $$;
 -- if cancelled, otherwise succeeded; then starts queued runs of the same DAG.
 CREATE FUNCTION realmap._finish_runs(p_runs bigint[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE r record;
+DECLARE
+    r record;
+    candidates bigint[];
 BEGIN
+    -- Two workers completing a run's last instances at once would each still see
+    -- the other's as running.  Unless an instance that is not running is left (then
+    -- whoever moves it on checks again), lock the run row and look again with a
+    -- snapshot taken after the lock: of two such transactions, the second sees the
+    -- first's commit.
+    candidates := ARRAY(
+        SELECT ru.run_id FROM realmap.runs ru
+         WHERE ru.run_id = ANY (p_runs) AND ru.state IN ('running', 'waiting', 'cancelled') AND ru.finished_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id
+                              AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting'))
+         ORDER BY ru.run_id);
+    IF cardinality(candidates) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM realmap.runs ru WHERE ru.run_id = ANY (candidates) ORDER BY ru.run_id FOR UPDATE;
     FOR r IN SELECT ru.run_id, ru.dag_name, ru.state FROM realmap.runs ru
-              WHERE ru.run_id = ANY (p_runs) AND ru.state IN ('running', 'waiting', 'cancelled')
+              WHERE ru.run_id = ANY (candidates) AND ru.state IN ('running', 'waiting', 'cancelled')
                 AND ru.finished_at IS NULL
                 AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id
                                    AND x.state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting'))
-              ORDER BY ru.run_id FOR UPDATE OF ru
+              ORDER BY ru.run_id
     LOOP
         UPDATE realmap.runs SET finished_at = clock_timestamp(),
                state = CASE WHEN r.state = 'cancelled' THEN 'cancelled'
@@ -1024,6 +1043,8 @@ BEGIN
     IF cardinality(ended) > 0 THEN
         PERFORM realmap._resolve(ended);
     END IF;
+    -- a safety net: a run with nothing left to do ends here at the latest
+    PERFORM realmap._finish_runs(ARRAY(SELECT run_id FROM realmap.runs WHERE state IN ('running', 'waiting')));
     SELECT least((SELECT min(lease_expires_at) FROM realmap.task_instances WHERE state = 'running'),
                  (SELECT min(ready_at) FROM realmap.task_instances WHERE state = 'retry_wait'),
                  (SELECT min(deadline) FROM realmap.human_tasks WHERE state = 'open'))
@@ -1056,7 +1077,7 @@ DECLARE r realmap.runs;
 BEGIN
     SELECT * INTO r FROM realmap.runs WHERE run_id = p_run FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'run % does not exist', p_run USING ERRCODE = 'undefined_object';
+        RAISE EXCEPTION 'run % does not exist', coalesce(p_run::text, '(none)') USING ERRCODE = 'undefined_object';
     END IF;
     IF NOT realmap._may_operate((SELECT owner FROM realmap.dags WHERE dag_name = r.dag_name)) THEN
         RAISE EXCEPTION 'role % may not operate run % of DAG "%"', realmap._invoker(), p_run, r.dag_name
@@ -1216,6 +1237,8 @@ CREATE FUNCTION realmap.signal(human_task_id bigint, answer jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE h realmap.human_tasks;
 BEGIN
+    -- the run first (the lock order of realmap.cancel), then the human task
+    PERFORM realmap._check_run((SELECT ht.run_id FROM realmap.human_tasks ht WHERE ht.human_task_id = signal.human_task_id));
     SELECT * INTO h FROM realmap.human_tasks ht WHERE ht.human_task_id = signal.human_task_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'human task % does not exist', signal.human_task_id USING ERRCODE = 'undefined_object';
@@ -1310,6 +1333,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM realmap.dags d WHERE d.dag_name = schedule.dag) THEN
         RAISE EXCEPTION 'DAG "%" does not exist', dag USING ERRCODE = 'undefined_object';
     END IF;
+    IF NOT realmap._may_operate((SELECT owner FROM realmap.dags d WHERE d.dag_name = schedule.dag)) THEN
+        RAISE EXCEPTION 'role % may not schedule DAG "%"', realmap._invoker(), dag USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF params IS NULL OR jsonb_typeof(params) <> 'object' THEN
         RAISE EXCEPTION 'schedule parameters must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -1328,6 +1354,9 @@ BEGIN
     IF to_regproc('cron.unschedule') IS NULL THEN
         RAISE EXCEPTION 'realmap.unschedule needs pg_cron, which is not installed in this database'
               USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT realmap._may_operate((SELECT owner FROM realmap.dags d WHERE d.dag_name = unschedule.dag)) THEN
+        RAISE EXCEPTION 'role % may not unschedule DAG "%"', realmap._invoker(), dag USING ERRCODE = 'insufficient_privilege';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'realmap:' || dag) THEN
         RETURN false;
@@ -1387,17 +1416,21 @@ COMMENT ON FUNCTION realmap.wait(bigint, interval) IS
 -- =====================================================================================
 -- Privileges.  Nothing that starts, cancels or schedules work is executable by PUBLIC.
 --   realmap_reader    reads the engine's tables and views, realmap.run_status
---   realmap_operator  reader + defines DAGs and starts, cancels, resumes, reruns,
---                     answers and schedules runs (of any DAG)
--- A DAG's owner may operate its own DAGs once granted EXECUTE through one of these.
+--   realmap_user      reader + defines DAGs of its own and operates them (run, wait,
+--                     cancel, resume, rerun, answer, schedule); tasks run as the owner
+--   realmap_operator  user + operates every DAG (the built-in realmap_etl among them)
+--                     and cleans up history
 -- =====================================================================================
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_reader') THEN
         CREATE ROLE realmap_reader NOLOGIN;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_user') THEN
+        CREATE ROLE realmap_user NOLOGIN IN ROLE realmap_reader;
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_operator') THEN
-        CREATE ROLE realmap_operator NOLOGIN IN ROLE realmap_reader;
+        CREATE ROLE realmap_operator NOLOGIN IN ROLE realmap_user;
     END IF;
 END $$;
 
@@ -1425,11 +1458,21 @@ GRANT EXECUTE ON FUNCTION realmap.version(), realmap.await_human(text, text, jso
 GRANT EXECUTE ON FUNCTION realmap._invoker(), realmap._owns(name), realmap._may_operate(name) TO PUBLIC;
 
 GRANT SELECT ON ALL TABLES IN SCHEMA realmap TO realmap_reader;
-GRANT EXECUTE ON FUNCTION realmap.run_status(bigint), realmap.wait(bigint, interval),
-                          realmap._upstream_context(bigint, text, text, text, text) TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.run_status(bigint), realmap.wait(bigint, interval) TO realmap_reader;
 GRANT EXECUTE ON FUNCTION realmap.create_dag(text, int, jsonb, text), realmap.drop_dag(text),
     realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval, float8,
                      interval, int, int),
     realmap.run(jsonb, text, text), realmap.cancel(bigint), realmap.resume(bigint), realmap.rerun(bigint, text),
     realmap.signal(bigint, jsonb), realmap.solve_captcha(bigint, text), realmap.schedule(text, jsonb, text),
-    realmap.unschedule(text), realmap.cleanup_history(interval) TO realmap_operator;
+    realmap.unschedule(text) TO realmap_user;
+GRANT EXECUTE ON FUNCTION realmap.cleanup_history(interval) TO realmap_operator;
+
+-- The engine's batch functions run on tables that grow from nothing to 100,000 rows
+-- within one run, faster than autovacuum's statistics follow; a plan chosen while a
+-- table looked empty would scan all of it in every batch.  Their plans go by index.
+ALTER FUNCTION realmap._claim(int, int) SET enable_seqscan = off;
+ALTER FUNCTION realmap._resolve(bigint[]) SET enable_seqscan = off;
+ALTER FUNCTION realmap._finish_runs(bigint[]) SET enable_seqscan = off;
+ALTER FUNCTION realmap._tick() SET enable_seqscan = off;
+ALTER FUNCTION realmap._recover(int, text) SET enable_seqscan = off;
+ALTER FUNCTION realmap._fail(bigint, int, text, text, text, boolean, interval, text) SET enable_seqscan = off;

@@ -50,6 +50,13 @@ struct Claimed {
 
 int my_slot = -1;
 MemoryContext batch_context = nullptr;
+// How many instances to claim next.  Adapted to how long tasks take: a batch should
+// last about kBatchBudgetMs, so fast tasks go in large batches (few transactions per
+// task) and slow ones one at a time (spread over the workers, and never sitting
+// claimed behind a slow neighbour).
+int claim_limit = 1;
+constexpr double kBatchBudgetMs = 20.0;
+bool more_ready = false;
 
 SPIPlanPtr plan_claim, plan_complete, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
     plan_release;
@@ -98,7 +105,8 @@ char *copy_text(HeapTuple tup, TupleDesc desc, int col) {
 int claim_batch(Claimed **out) {
     begin_spi_transaction("realmap: claiming tasks");
     prepare_plans();
-    Datum args[2] = {Int32GetDatum(setting_worker_batch_size), Int32GetDatum(MyProcPid)};
+    if (claim_limit > setting_worker_batch_size) claim_limit = setting_worker_batch_size;
+    Datum args[2] = {Int32GetDatum(claim_limit), Int32GetDatum(MyProcPid)};
     int rc = SPI_execute_plan(plan_claim, args, nullptr, false, 0);
     if (rc != SPI_OK_SELECT) elog(ERROR, "realmap worker: claim failed: %s", SPI_result_code_string(rc));
     int n = static_cast<int>(SPI_processed);
@@ -120,6 +128,7 @@ int claim_batch(Claimed **out) {
         c[i].lease_expires_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 11, &isnull));
         c[i].timeout_ms = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
         c[i].expands = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+        if (i == 0) more_ready = DatumGetBool(SPI_getbinval(tup, desc, 16, &isnull));
         Datum ctx = SPI_getbinval(tup, desc, 15, &isnull);
         MemoryContext old = MemoryContextSwitchTo(batch_context);
         c[i].context = PointerGetDatum(PG_DETOAST_DATUM_COPY(ctx));
@@ -139,12 +148,34 @@ bool is_retryable(const char *sqlstate) {
 
 // Runs the task's SQL function as the DAG owner, restricted, in a fresh GUC nest
 // level: its SETs, and its rights, end with it.
+// The function, owner and permission of the previous task, reused while a batch
+// runs the same task (name lookups parse and search catalogs; per task that adds up).
+struct ResolvedFunction {
+    char name[NAMEDATALEN * 2 + 16];
+    char owner_name[NAMEDATALEN];
+    Oid fn;
+    Oid owner;
+    FmgrInfo flinfo;
+    bool valid;
+};
+ResolvedFunction last_fn;
+
 Datum call_task_function(Claimed *c, bool *isnull) {
-    Oid fn = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(c->function_name)));
-    Oid owner = get_role_oid(c->owner, false);
-    if (pg_proc_aclcheck(fn, owner, ACL_EXECUTE) != ACLCHECK_OK)
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("permission denied: DAG owner %s may not execute %s", c->owner, c->function_name)));
+    if (!last_fn.valid || strcmp(last_fn.name, c->function_name) != 0 || strcmp(last_fn.owner_name, c->owner) != 0) {
+        last_fn.valid = false;
+        Oid fn = DatumGetObjectId(DirectFunctionCall1(regprocedurein, CStringGetDatum(c->function_name)));
+        Oid owner = get_role_oid(c->owner, false);
+        if (pg_proc_aclcheck(fn, owner, ACL_EXECUTE) != ACLCHECK_OK)
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("permission denied: DAG owner %s may not execute %s", c->owner, c->function_name)));
+        fmgr_info_cxt(fn, &last_fn.flinfo, batch_context);
+        last_fn.fn = fn;
+        last_fn.owner = owner;
+        strlcpy(last_fn.name, c->function_name, sizeof(last_fn.name));
+        strlcpy(last_fn.owner_name, c->owner, sizeof(last_fn.owner_name));
+        last_fn.valid = true;
+    }
+    Oid owner = last_fn.owner;
     Oid save_uid;
     int save_ctx;
     GetUserIdAndSecContext(&save_uid, &save_ctx);
@@ -153,10 +184,8 @@ Datum call_task_function(Claimed *c, bool *isnull) {
     long remaining_ms = (long)((c->lease_expires_at - GetCurrentTimestamp()) / 1000);
     long timeout_ms = c->timeout_ms < remaining_ms ? (long)c->timeout_ms : remaining_ms;
     enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms > 1 ? (int)timeout_ms : 1);
-    FmgrInfo flinfo;
-    fmgr_info(fn, &flinfo);
     LOCAL_FCINFO(fcinfo, 1);
-    InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, nullptr, nullptr);
+    InitFunctionCallInfoData(*fcinfo, &last_fn.flinfo, 1, InvalidOid, nullptr, nullptr);
     fcinfo->args[0].value = c->context;
     fcinfo->args[0].isnull = false;
     Datum result = FunctionCallInvoke(fcinfo);
@@ -350,13 +379,18 @@ void worker_loop(int slot) {
         }
         if (!setting_enabled) break;
         MemoryContextReset(batch_context);
+        last_fn.valid = false;  // its FmgrInfo lived in the batch context
         Claimed *claimed = nullptr;
         int n = claim_batch(&claimed);
         if (n > 0) {
             idle_since = 0;
-            // more ready work than one batch: let idle peers (or the launcher) help
-            if (n >= setting_worker_batch_size) wake_launcher_and_idle_workers();
+            // more ready work than this batch: let idle peers (or the launcher) help
+            if (more_ready) wake_launcher_and_idle_workers();
+            TimestampTz t0 = GetCurrentTimestamp();
             run_batch(claimed, n);
+            double per_task_ms = (double)(GetCurrentTimestamp() - t0) / 1000.0 / n;
+            double next = per_task_ms > 0 ? kBatchBudgetMs / per_task_ms : setting_worker_batch_size;
+            claim_limit = next < 1 ? 1 : (next > setting_worker_batch_size ? setting_worker_batch_size : (int)next);
             continue;
         }
         TimestampTz now = GetCurrentTimestamp();
