@@ -688,6 +688,13 @@ BEGIN
     SELECT * INTO ti FROM realmap.task_instances
      WHERE instance_id = p_instance AND attempt = p_attempt AND state IN ('running', 'waiting') FOR UPDATE;
     IF NOT FOUND THEN
+        -- a stale claim reporting late (its lease ran out, or the run was cancelled):
+        -- rejected, and recorded
+        IF p_history_state IN ('failed', 'timed_out') THEN
+            PERFORM realmap._record_fenced(p_instance, p_attempt, NULL, NULL,
+                format('failure report rejected: the claim of attempt %s is no longer current (%s: %s)',
+                       p_attempt, p_sqlstate, p_message));
+        END IF;
         RETURN NULL;
     END IF;
     SELECT dt.* INTO t FROM realmap.dag_tasks dt JOIN realmap.runs r ON r.dag_name = dt.dag_name
@@ -729,8 +736,8 @@ RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO realmap.attempt_history (run_id, instance_id, task_name, item, attempt, state, worker_pid,
                                          started_at, finished_at, error_sqlstate, error_message)
-    SELECT ti.run_id, ti.instance_id, ti.task_name, ti.item, p_attempt, 'fenced', p_pid, p_started, clock_timestamp(),
-           '40001', p_reason
+    SELECT ti.run_id, ti.instance_id, ti.task_name, ti.item, p_attempt, 'fenced', coalesce(p_pid, pg_backend_pid()),
+           p_started, clock_timestamp(), '40001', p_reason
       FROM realmap.task_instances ti WHERE ti.instance_id = p_instance
 $$;
 

@@ -14,6 +14,8 @@ extern "C" {
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "access/xact.h"
+#include "commands/dbcommands.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 }
@@ -26,7 +28,6 @@ constexpr long kIdleSleepMs = 10L * 60 * 1000;   // nothing due: sleep until wok
 constexpr long kCleanupIntervalMs = 10L * 60 * 1000;
 
 BackgroundWorkerHandle **handles = nullptr;  // launcher-local, one per slot
-pid_t *handle_pids = nullptr;
 bool logged_no_slot = false;
 
 void clear_launcher(int, Datum) {
@@ -45,36 +46,29 @@ void run_sql(const char *activity, const char *sql) {
     commit_spi_transaction();
 }
 
-// Finds workers that have exited; those that did not exit cleanly get their running
-// attempts recovered as crashed.
+// Frees the slots of workers that have exited and recovers, as crashed, the running
+// attempts of those that exited on an error (their slot names the pid).  A worker
+// killed outright takes the whole server down instead: restart recovery covers it.
 void reap_workers() {
     EngineShared *sh = engine_shared();
     for (int i = 0; i < sh->max_workers; i++) {
-        pid_t dead = 0;
         if (handles[i] != nullptr) {
             pid_t pid;
-            if (GetBackgroundWorkerPid(handles[i], &pid) != BGWH_STOPPED) continue;
-            pfree(handles[i]);
-            handles[i] = nullptr;
-            dead = handle_pids[i];
-        } else {
-            // a worker started by an earlier launcher of this server
-            SpinLockAcquire(&sh->mutex);
-            pid_t pid = sh->workers[i].pid;
-            SpinLockRelease(&sh->mutex);
-            if (pid <= 0 || kill(pid, 0) == 0) continue;
-            dead = pid;
+            if (GetBackgroundWorkerPid(handles[i], &pid) == BGWH_STOPPED) {
+                pfree(handles[i]);
+                handles[i] = nullptr;
+                SpinLockAcquire(&sh->mutex);
+                if (sh->workers[i].pid == -1) sh->workers[i].pid = 0;  // never got to register
+                SpinLockRelease(&sh->mutex);
+            }
         }
         SpinLockAcquire(&sh->mutex);
-        bool clean = sh->workers[i].clean_exit;
-        sh->workers[i].pid = 0;
-        sh->workers[i].idle = false;
-        sh->workers[i].proc = nullptr;
-        sh->workers[i].clean_exit = false;
+        pid_t dead = sh->workers[i].dead_pid;
+        sh->workers[i].dead_pid = 0;
         SpinLockRelease(&sh->mutex);
-        if (!clean && dead > 0) {
+        if (dead > 0 && realmap_installed()) {
             char sql[160];
-            snprintf(sql, sizeof(sql), "SELECT realmap._recover(%d, 'worker exited unexpectedly')", (int)dead);
+            snprintf(sql, sizeof(sql), "SELECT realmap._recover(%d, 'worker exited on an error')", (int)dead);
             run_sql("realmap: recovering a worker's tasks", sql);
         }
     }
@@ -85,7 +79,7 @@ int start_workers(int wanted) {
     int started = 0;
     for (int i = 0; i < sh->max_workers && started < wanted; i++) {
         SpinLockAcquire(&sh->mutex);
-        bool free_slot = handles[i] == nullptr && sh->workers[i].pid == 0;
+        bool free_slot = handles[i] == nullptr && sh->workers[i].pid == 0 && sh->workers[i].dead_pid == 0;
         if (free_slot) {
             sh->workers[i].pid = -1;  // reserved until the worker registers itself
             sh->workers[i].clean_exit = false;
@@ -117,9 +111,8 @@ int start_workers(int wanted) {
         }
         logged_no_slot = false;
         pid_t pid = 0;
-        if (WaitForBackgroundWorkerStartup(h, &pid) != BGWH_STARTED) pid = 0;
+        (void)WaitForBackgroundWorkerStartup(h, &pid);
         handles[i] = h;
-        handle_pids[i] = pid;
         started++;
     }
     return started;
@@ -182,14 +175,40 @@ long launcher_round(TimestampTz *last_cleanup) {
     return ms < kIdleSleepMs ? ms : kIdleSleepMs;
 }
 
+// After DROP DATABASE: connected to no database, look for it in the shared catalog
+// every 10 s; exit (to be restarted and connect) once it exists again.
+void wait_for_database() {
+    BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+    ereport(LOG, (errmsg("realmap launcher: database \"%s\" was dropped; waiting for it to exist again",
+                         setting_database_name)));
+    EngineShared *sh = engine_shared();
+    while (!got_sigterm) {
+        StartTransactionCommand();
+        bool exists = OidIsValid(get_database_oid(setting_database_name, true));
+        CommitTransactionCommand();
+        if (exists) {
+            SpinLockAcquire(&sh->mutex);
+            sh->database_dropped = false;
+            SpinLockRelease(&sh->mutex);
+            proc_exit(1);  // restart, connected to it
+        }
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10000L, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
 void launcher_loop() {
     install_worker_signal_handlers();
+    if (engine_shared()->database_dropped) {
+        wait_for_database();
+        return;
+    }
     BackgroundWorkerInitializeConnection(setting_database_name, nullptr, 0);
     pgstat_report_appname("realmap launcher");
     EngineShared *sh = engine_shared();
     handles = static_cast<BackgroundWorkerHandle **>(
         MemoryContextAllocZero(TopMemoryContext, sizeof(BackgroundWorkerHandle *) * sh->max_workers));
-    handle_pids = static_cast<pid_t *>(MemoryContextAllocZero(TopMemoryContext, sizeof(pid_t) * sh->max_workers));
     SpinLockAcquire(&sh->mutex);
     sh->launcher_pid = MyProcPid;
     sh->launcher_proc = MyProc;
@@ -208,6 +227,8 @@ void launcher_loop() {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
+    // told to leave for DROP DATABASE: exit non-zero so the postmaster restarts us
+    if (sh->database_dropped) proc_exit(1);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ extern "C" void _PG_init(void) {
         realmap::pg::define_settings();
         realmap::pg::install_shmem_hooks();
         realmap::pg::install_wakeup_callback();
+        realmap::pg::install_utility_hook();
         realmap::pg::register_launcher();
     });
 }

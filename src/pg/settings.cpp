@@ -63,8 +63,8 @@ void define_settings() {
     DefineCustomIntVariable(
         "realmap.debug_resolve_delay_ms",
         "Test only: sleep this long inside dependency resolution to force interleavings.",
-        nullptr, &setting_debug_resolve_delay_ms, 0, 0, 10000, PGC_SUSET, GUC_UNIT_MS, nullptr,
-        nullptr, nullptr);
+        nullptr, &setting_debug_resolve_delay_ms, 0, 0, 10000, PGC_SUSET, 0, nullptr, nullptr,
+        nullptr);
 
     MarkGUCPrefixReserved("realmap");
 }

@@ -18,6 +18,7 @@ struct WorkerSlot {
     pid_t pid;           // 0: free
     bool idle;           // waiting on its latch for work
     bool clean_exit;     // left on its own (not crashed)
+    pid_t dead_pid;      // a worker that exited on an error: its attempts need recovery
     int64 run_id;        // the run of the task it is executing, 0 if none
     PGPROC *proc;
 };
@@ -36,6 +37,9 @@ struct EngineShared {
     // When the launcher next has a timer due (lease, retry, deadline); 0: none.  A
     // transaction that creates an earlier one lowers it at commit and wakes the launcher.
     TimestampTz next_deadline;
+    // DROP DATABASE of realmap.database_name sent the launcher away; it waits,
+    // connected to no database, for the database to exist again.
+    bool database_dropped;
     int max_workers;
     WaiterSlot waiters[kMaxWaiters];
     WorkerSlot workers[FLEXIBLE_ARRAY_MEMBER];
@@ -43,6 +47,8 @@ struct EngineShared {
 
 // Installs the shmem request/startup hooks (from _PG_init).
 void install_shmem_hooks();
+// Installs the ProcessUtility hook that clears the way for DROP DATABASE.
+void install_utility_hook();
 EngineShared *engine_shared();
 
 // Sets the latches of the launcher and of every idle worker.

@@ -343,10 +343,13 @@ void release_slot(int, Datum) {
     EngineShared *sh = engine_shared();
     if (sh == nullptr || my_slot < 0) return;
     SpinLockAcquire(&sh->mutex);
+    if (!sh->workers[my_slot].clean_exit) sh->workers[my_slot].dead_pid = MyProcPid;
     sh->workers[my_slot].pid = 0;
     sh->workers[my_slot].idle = false;
     sh->workers[my_slot].proc = nullptr;
     SpinLockRelease(&sh->mutex);
+    // the launcher recovers what this worker was running
+    if (sh->launcher_proc != nullptr) SetLatch(&sh->launcher_proc->procLatch);
 }
 
 void set_idle(bool idle) {
@@ -366,6 +369,7 @@ void worker_loop(int slot) {
     sh->workers[slot].proc = MyProc;
     sh->workers[slot].idle = false;
     sh->workers[slot].clean_exit = false;
+    sh->workers[slot].dead_pid = 0;
     SpinLockRelease(&sh->mutex);
     on_shmem_exit(release_slot, (Datum)0);
     batch_context = AllocSetContextCreate(TopMemoryContext, "realmap worker batch", ALLOCSET_DEFAULT_SIZES);
@@ -377,7 +381,8 @@ void worker_loop(int slot) {
             got_sighup = 0;
             ProcessConfigFile(PGC_SIGHUP);
         }
-        if (!setting_enabled) break;
+        if (!setting_enabled || engine_shared()->database_dropped) break;
+        if (idle_since != 0 && !realmap_installed()) break;  // DROP EXTENSION while idle
         MemoryContextReset(batch_context);
         last_fn.valid = false;  // its FmgrInfo lived in the batch context
         Claimed *claimed = nullptr;

@@ -95,7 +95,7 @@ prove_suite() {
 export REALMAP_ROOT=$ROOT WORK STAGE PGBIN PG_CONFIG PGOSUSER
 prove_suite pgtap pg_prove -d realmap_test "$ROOT"/test/pgtap/*.sql
 phase "pgTAP"
-prove_suite e2e prove "$ROOT"/test/e2e/*.sh
+prove_suite e2e prove --timer "$ROOT"/test/e2e/*.sh
 phase "end-to-end"
 
 # ------------------------------------------------------------------ simulator

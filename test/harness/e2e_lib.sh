@@ -1,0 +1,40 @@
+# Helpers for the end-to-end TAP scripts (sourced).  Each script starts clusters of
+# its own under $WORK (set by the harness), so crashes and restarts stay contained.
+. "$REALMAP_ROOT/test/harness/common.sh"
+
+TAP_N=0
+ok() {  # ok CONDITION-EXIT-CODE DESCRIPTION
+  TAP_N=$((TAP_N + 1))
+  if [ "$1" = 0 ]; then echo "ok $TAP_N - $2"; else echo "not ok $TAP_N - $2"; fi
+}
+is() {  # is HAVE WANT DESCRIPTION
+  TAP_N=$((TAP_N + 1))
+  if [ "$1" = "$2" ]; then echo "ok $TAP_N - $3"; else
+    echo "not ok $TAP_N - $3"; echo "#   have: $1"; echo "#   want: $2"; fi
+}
+
+# e2e_cluster NAME [conf lines...]: a cluster with realmap preloaded serving
+# database realmap_test (extension created); sets C, PGHOST, PGPORT, PGUSER.
+e2e_cluster() {
+  local name=$1; shift
+  C=$WORK/$name
+  init_cluster "$C" "realmap" "realmap.database_name = 'realmap_test'" "$@" >/dev/null || return 1
+  start_cluster "$C" || return 1
+  export PGHOST=$C PGPORT=$(cluster_port "$C") PGUSER=postgres PGDATABASE=realmap_test
+  psql -X -q -d postgres -c "CREATE DATABASE realmap_test" >/dev/null
+  psql -X -q -c "CREATE EXTENSION realmap" >/dev/null 2>&1
+  trap 'stop_cluster "$C" immediate' EXIT
+}
+
+q() { psql -X -At -q -v ON_ERROR_STOP=1 "$@" 2>&1; }
+
+# wait_for SECONDS SQL: polls until SQL returns t (reconnecting: the server may be
+# restarting); returns 1 on timeout.
+wait_for() {
+  local deadline=$(( $(date +%s) + $1 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    [ "$(psql -X -At -q -c "$2" 2>/dev/null)" = t ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
