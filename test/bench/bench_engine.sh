@@ -9,8 +9,11 @@
 #      100,000 no-op jobs, with the library's defaults and in its fastest configuration
 #      (localQueue 500, batched completion, 24 concurrent jobs), in database graphile;
 #   3. realmap: a map task of 100,000 (and 1,000) no-op items, the dispatch latency
-#      along a chain of 1,000 sequential no-op tasks, and the size of realmap's tables
-#      across 20 consecutive runs with a short history retention.
+#      along a chain of 1,000 sequential no-op tasks (a chain of 100, or 50, when the
+#      1,000 cannot be defined within a minute; the report says so), and the size of
+#      realmap's tables across 20 consecutive runs with a 1-second history retention.
+# Short measurements are repeated and their median reported (raw batched: 3 drains;
+# Graphile fastest: 3 runs; realmap map of 1,000: 5 runs).
 # Then one report: figures, ratios and the targets of issue 3 (met / NOT met).
 # It asserts nothing about time: it exits 0 whenever it could set up the cluster;
 # a part that cannot run (e.g. the realmap API before it exists) is reported as
@@ -168,7 +171,7 @@ qt 30 raw -d bench -c "DROP TABLE IF EXISTS raw_q" >/dev/null
 phase "raw ceiling"
 
 # --------------------------------------------------------------------------- 2. Graphile Worker
-GW_DEFAULT="" GW_FAST="" GW_ERR="" GW_VERSION="" GW_DEFAULT_S="" GW_FAST_S=""
+GW_DEFAULT="" GW_FAST="" GW_FAST_ALL="" GW_ERR="" GW_VERSION="" GW_DEFAULT_S=""
 GWDIR=$WORK/graphile
 GWCONN="postgres://postgres@127.0.0.1:$PORT/graphile"
 mkdir -p "$GWDIR"
@@ -177,7 +180,7 @@ cmd "(cd <work>/graphile && npm ci --no-audit --no-fund)   # test/bench/engine/g
 cmd "node run.mjs migrate postgres://postgres@127.0.0.1:PORT/graphile"
 cmd "psql -d graphile -c \"SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(SELECT ROW('noop', '{}'::json, NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec FROM generate_series(1, $N)))\"   # before each worker run"
 cmd "node run.mjs work postgres://postgres@127.0.0.1:PORT/graphile default $N 240"
-cmd "node run.mjs work postgres://postgres@127.0.0.1:PORT/graphile fast $N 240"
+cmd "node run.mjs work postgres://postgres@127.0.0.1:PORT/graphile fast $N 240   # 3 runs, median"
 gw_enqueue() {
   qt 120 enqueue -d graphile -c "SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(
       SELECT ROW('noop', '{}'::json, NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
@@ -209,10 +212,14 @@ else
     GW_DEFAULT=${out% *}; GW_DEFAULT_S=${out#* }
     echo "Graphile Worker $GW_VERSION, defaults: $GW_DEFAULT jobs/s ($GW_DEFAULT_S s)"
   else GW_ERR="default run failed: $(first_error "$WORK/gw_default.log")"; fi
-  if out=$(gw_work fast | tail -1) && [ -n "$out" ]; then
-    GW_FAST=${out% *}; GW_FAST_S=${out#* }
-    echo "Graphile Worker $GW_VERSION, fastest: $GW_FAST jobs/s ($GW_FAST_S s)"
-  else GW_ERR="${GW_ERR:+$GW_ERR; }fast run failed: $(first_error "$WORK/gw_fast.log")"; fi
+  # the fastest configuration takes seconds: 3 runs, median (as the batched ceiling)
+  for i in 1 2 3; do
+    if out=$(gw_work fast | tail -1) && [ -n "$out" ]; then
+      echo "Graphile Worker $GW_VERSION, fastest, run $i: ${out% *} jobs/s (${out#* } s)"
+      GW_FAST_ALL="$GW_FAST_ALL ${out% *}"
+    else GW_ERR="${GW_ERR:+$GW_ERR; }fast run failed: $(first_error "$WORK/gw_fast.log")"; break; fi
+  done
+  GW_FAST=$(echo "$GW_FAST_ALL" | median)
 fi
 [ -n "$GW_ERR" ] && echo "Graphile Worker: $GW_ERR"
 GW_BEST=$(echo "$GW_DEFAULT $GW_FAST" | tr ' ' '\n' | sort -g | tail -1)
@@ -381,7 +388,7 @@ printf "%-40s %8s %9s %12s %11s %9s  %s\n" "workload" "items" "per s" "per s (wa
 row "raw ceiling, batched ($BATCH/claim, $CLIENTS cl)" "$N" "$RAW_BATCH" "" "median of 3 drains:$RAW_BATCH_ALL rows/s${RAW_ERR:+; $RAW_ERR}"
 row "raw ceiling, single-row ($CLIENTS cl)" "" "$RAW_SINGLE" "" "pgbench -T $SINGLE_SECONDS"
 row "Graphile Worker, defaults" "$N" "$GW_DEFAULT" "$GW_DEFAULT" "${GW_DEFAULT_S:+$GW_DEFAULT_S s, }concurrentJobs 1, no local queue or batching${GW_ERR:+; $GW_ERR}"
-row "Graphile Worker, fastest" "$N" "$GW_FAST" "$GW_FAST" "${GW_FAST_S:+$GW_FAST_S s, }localQueue 500, batch delays 0, concurrentJobs 24"
+row "Graphile Worker, fastest" "$N" "$GW_FAST" "$GW_FAST" "${GW_FAST_ALL:+median of 3:$GW_FAST_ALL jobs/s; }localQueue 500, batch delays 0, concurrentJobs 24"
 if [ -n "$REALMAP_ERR" ]; then
   echo "realmap: not available ($REALMAP_ERR)"
 else

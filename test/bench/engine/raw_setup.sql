@@ -1,6 +1,7 @@
 -- Raw ceiling: a plain queue table of :n rows, as a minimal task-instance table would
 -- look (state, claim and finish times), with a partial index on the queued rows so a
 -- claim finds the next batch without scanning what is already done.
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS raw_q;
 CREATE TABLE raw_q (
     id          bigint PRIMARY KEY,
