@@ -237,7 +237,7 @@ $$;
 
 -- ------------------------------------------------------------------ validation
 -- Checks a DAG as a whole; raises with a message naming the problem.
-CREATE FUNCTION realmap._validate_dag(p_dag text) RETURNS void
+CREATE FUNCTION realmap._validate_dag(p_dag text, p_check_cycles boolean DEFAULT true) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
@@ -257,18 +257,55 @@ BEGIN
         RAISE EXCEPTION 'task "%" of DAG "%" lists itself or the same upstream twice', r.task_name, p_dag
             USING ERRCODE = 'invalid_parameter_value';
     END LOOP;
-    -- cycles: walk upstream edges; a path that returns to its start is a cycle
-    WITH RECURSIVE walk(start, node, path) AS (
-        SELECT e.downstream, e.upstream, ARRAY[e.downstream, e.upstream]
-          FROM realmap.dag_edges e WHERE e.dag_name = p_dag
-        UNION ALL
-        SELECT w.start, e.upstream, w.path || e.upstream
-          FROM walk w JOIN realmap.dag_edges e ON e.dag_name = p_dag AND e.downstream = w.node
-         WHERE w.node <> w.start AND cardinality(w.path) < 1000
-    )
-    SELECT array_to_string(path, ' <- ') INTO cyc FROM walk WHERE node = start LIMIT 1;
-    IF cyc IS NOT NULL THEN
-        RAISE EXCEPTION 'DAG "%" has a cycle: %', p_dag, cyc USING ERRCODE = 'invalid_parameter_value';
+    -- cycles: Kahn's algorithm (walking every path is exponential in a long chain).
+    -- Whatever cannot be put in order lies on a cycle or downstream of one; the
+    -- message then names one cycle.
+    IF p_check_cycles THEN
+    DECLARE
+        indeg jsonb;
+        queue text[];
+        node text;
+        n_sorted int := 0;
+        n_tasks int;
+        succ record;
+    BEGIN
+        SELECT count(*), jsonb_object_agg(task_name, cardinality(upstream)),
+               array_agg(task_name) FILTER (WHERE cardinality(upstream) = 0)
+          INTO n_tasks, indeg, queue
+          FROM realmap.dag_tasks WHERE dag_name = p_dag;
+        queue := coalesce(queue, '{}');
+        WHILE cardinality(queue) > 0 LOOP
+            node := queue[1];
+            queue := queue[2:];
+            n_sorted := n_sorted + 1;
+            FOR succ IN SELECT t.task_name FROM realmap.dag_tasks t
+                         WHERE t.dag_name = p_dag AND node = ANY (t.upstream) LOOP
+                indeg := jsonb_set(indeg, ARRAY[succ.task_name], to_jsonb((indeg->>succ.task_name)::int - 1));
+                IF (indeg->>succ.task_name)::int = 0 THEN
+                    queue := queue || succ.task_name;
+                END IF;
+            END LOOP;
+        END LOOP;
+        IF n_sorted < n_tasks THEN
+            -- name one cycle: walk upstream from an unsorted task until a task repeats
+            DECLARE
+                path text[];
+                cur text;
+            BEGIN
+                SELECT k INTO cur FROM jsonb_each_text(indeg) AS e(k, v) WHERE v::int > 0 ORDER BY k LIMIT 1;
+                path := ARRAY[cur];
+                LOOP
+                    SELECT u INTO cur FROM realmap.dag_tasks t, unnest(t.upstream) u
+                     WHERE t.dag_name = p_dag AND t.task_name = cur AND (indeg->>u)::int > 0
+                     ORDER BY u LIMIT 1;
+                    EXIT WHEN cur = ANY (path) OR cur IS NULL;
+                    path := path || cur;
+                END LOOP;
+                cyc := array_to_string(path[array_position(path, cur):] || cur, ' <- ');
+            END;
+            RAISE EXCEPTION 'DAG "%" has a cycle: %', p_dag, cyc USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END;
     END IF;
     FOR r IN SELECT t.task_name, t.upstream FROM realmap.dag_tasks t
               WHERE t.dag_name = p_dag AND t.mode = 'map'
@@ -307,7 +344,12 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE d text;
 BEGIN
     FOR d IN SELECT DISTINCT dag_name FROM changed LOOP
-        PERFORM realmap._validate_dag(d);
+        -- new tasks that no task names as upstream cannot close a cycle (add_task
+        -- only accepts upstreams that exist): then the cycle check is skipped, so
+        -- defining a 1,000-task chain stays linear
+        PERFORM realmap._validate_dag(d, TG_OP <> 'INSERT' OR EXISTS (
+            SELECT 1 FROM realmap.dag_tasks t, changed c
+             WHERE t.dag_name = d AND c.dag_name = d AND c.task_name = ANY (t.upstream)));
     END LOOP;
     RETURN NULL;
 END $$;
@@ -631,7 +673,7 @@ BEGIN
            AND t.dag_name = r.dag_name AND t.task_name = ti.task_name
         RETURNING ti.instance_id, ti.attempt, ti.run_id, r.dag_name, ti.task_name, ti.item, t.kind,
                   t.function_name, t.stage, ti.lease_expires_at, t.timeout, t.mode, ti.human_task_id, r.params,
-                  t.upstream
+                  t.upstream, ti.priority
     )
     SELECT c.instance_id, c.attempt, c.run_id, c.dag_name, c.task_name, c.item, c.kind, c.function_name, c.stage,
            d.owner, c.lease_expires_at, (extract(epoch FROM c.timeout) * 1000)::bigint,
@@ -661,7 +703,7 @@ BEGIN
                      FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END,
            more
       FROM claimed c JOIN realmap.dags d ON d.dag_name = c.dag_name
-     ORDER BY c.instance_id;
+     ORDER BY c.priority DESC, c.instance_id;
 END $$;
 
 -- Retry delay after the n-th failure: backoff * factor^(n-1), capped, with jitter.
@@ -1331,7 +1373,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     job bigint;
 BEGIN
-    IF to_regnamespace('cron') IS NULL OR to_regproc('cron.schedule_in_database') IS NULL THEN
+    IF to_regclass('cron.job') IS NULL OR to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NULL THEN
         RAISE EXCEPTION 'realmap.schedule needs pg_cron, which is not installed in this database'
               USING ERRCODE = 'feature_not_supported',
                     HINT = 'Add pg_cron to shared_preload_libraries, set cron.database_name, and CREATE EXTENSION pg_cron there. '
@@ -1358,7 +1400,7 @@ CREATE FUNCTION realmap.unschedule(dag text DEFAULT 'realmap_etl') RETURNS boole
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE ok boolean;
 BEGIN
-    IF to_regproc('cron.unschedule') IS NULL THEN
+    IF to_regclass('cron.job') IS NULL OR to_regprocedure('cron.unschedule(name)') IS NULL THEN
         RAISE EXCEPTION 'realmap.unschedule needs pg_cron, which is not installed in this database'
               USING ERRCODE = 'feature_not_supported';
     END IF;
@@ -1368,7 +1410,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'realmap:' || dag) THEN
         RETURN false;
     END IF;
-    EXECUTE 'SELECT cron.unschedule($1)' INTO ok USING 'realmap:' || dag;
+    EXECUTE 'SELECT cron.unschedule($1::name)' INTO ok USING 'realmap:' || dag;
     RETURN ok;
 END $$;
 
