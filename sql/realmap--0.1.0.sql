@@ -142,6 +142,9 @@ CREATE TABLE realmap.task_instances (
     human_task_id    bigint,
     UNIQUE NULLS NOT DISTINCT (run_id, task_name, item)
 );
+-- a queue table: every instance is updated two or three times within seconds
+ALTER TABLE realmap.task_instances SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
+                                        fillfactor = 90);
 CREATE INDEX task_instances_ready ON realmap.task_instances (priority DESC, instance_id) WHERE state = 'ready';
 CREATE INDEX task_instances_unfinished ON realmap.task_instances (run_id)
     WHERE state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting');
@@ -727,8 +730,9 @@ DECLARE
     delay interval;
     new_state text;
 BEGIN
+    -- "(...) IS TRUE" keeps the planner on the primary key (see worker.cpp)
     SELECT * INTO ti FROM realmap.task_instances
-     WHERE instance_id = p_instance AND attempt = p_attempt AND state IN ('running', 'waiting') FOR UPDATE;
+     WHERE instance_id = p_instance AND (attempt = p_attempt AND state IN ('running', 'waiting')) IS TRUE FOR UPDATE;
     IF NOT FOUND THEN
         -- a stale claim reporting late (its lease ran out, or the run was cancelled):
         -- rejected, and recorded
@@ -792,7 +796,7 @@ DECLARE
     h bigint;
 BEGIN
     SELECT * INTO ti FROM realmap.task_instances
-     WHERE instance_id = p_instance AND attempt = p_attempt AND state = 'running' FOR UPDATE;
+     WHERE instance_id = p_instance AND (attempt = p_attempt AND state = 'running') IS TRUE FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
@@ -879,6 +883,12 @@ BEGIN
                      WHERE x.run_id = src.run_id AND x.item IS NULL AND e.upstream = ANY (l_task)));
             END IF;
             UPDATE realmap.task_instances SET map_context = src.output - 'items' WHERE instance_id = p_source;
+            -- a large map changes the table's size by orders of magnitude at once: give
+            -- the planner (and the workers' cached plans, replanned on the change) the
+            -- new statistics now rather than after autovacuum's next look
+            IF n >= 1000 THEN
+                ANALYZE realmap.task_instances;
+            END IF;
         ELSE
             end_state := CASE WHEN src.state = 'skipped' THEN 'skipped' ELSE 'upstream_failed' END;
             WITH ins AS (
@@ -1045,7 +1055,7 @@ DECLARE
     ended bigint[] := '{}';
 BEGIN
     FOR r IN SELECT instance_id, attempt, worker_pid FROM realmap.task_instances
-              WHERE instance_id = ANY (p_ids) AND state = 'running' ORDER BY instance_id
+              WHERE instance_id = ANY (p_ids) AND (state = 'running') IS TRUE ORDER BY instance_id
     LOOP
         IF realmap._fail(r.instance_id, r.attempt, '57P01',
                          format('attempt %s crashed: %s (worker pid %s)', r.attempt, p_reason, r.worker_pid),

@@ -76,7 +76,10 @@ void prepare_plans() {
     plan_complete = prepare(
         "UPDATE realmap.task_instances SET state = 'succeeded', output = $3, finished_at = clock_timestamp(), "
         "lease_expires_at = NULL, error_sqlstate = NULL, error_message = NULL, error_detail = NULL "
-        "WHERE instance_id = $1 AND attempt = $2 AND state = 'running'",
+        // "(...) IS TRUE": a bare state = 'running' would let the planner pick the
+        // partial index on running instances and filter it for the id, scanning
+        // every running (and dead) entry per task; this way it goes by primary key
+        "WHERE instance_id = $1 AND (attempt = $2 AND state = 'running') IS TRUE",
         3, complete_t);
     Oid fail_t[8] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INTERVALOID, TEXTOID};
     plan_fail = prepare("SELECT realmap._fail($1, $2, $3, $4, $5, $6, $7, $8)", 8, fail_t);
@@ -91,7 +94,7 @@ void prepare_plans() {
     plan_release = prepare(
         "UPDATE realmap.task_instances t SET state = 'ready', attempt = t.attempt - 1, worker_pid = NULL, "
         "started_at = NULL, lease_expires_at = NULL FROM unnest($1::bigint[], $2::int[]) AS u(id, att) "
-        "WHERE t.instance_id = u.id AND t.attempt = u.att AND t.state = 'running'",
+        "WHERE t.instance_id = u.id AND (t.attempt = u.att AND t.state = 'running') IS TRUE",
         2, release_t);
 }
 
