@@ -201,15 +201,35 @@ CREATE TRIGGER runs_delete_children AFTER DELETE ON realmap.runs
 --   expand : single -> map (the upstream's {"items": [...]} creates the map's instances)
 --   item   : map/each -> each (same item)
 --   fanin  : map/each -> single (all items into one)
-CREATE VIEW realmap.dag_edges AS
-SELECT d.dag_name, u.task_name AS upstream, d.task_name AS downstream,
-       CASE WHEN d.mode = 'map' THEN 'expand'
-            WHEN d.mode = 'each' THEN 'item'
-            WHEN u.mode IN ('map', 'each') THEN 'fanin'
-            ELSE 'single' END AS edge_kind
-  FROM realmap.dag_tasks d
-  CROSS JOIN LATERAL unnest(d.upstream) AS up(name)
-  JOIN realmap.dag_tasks u ON u.dag_name = d.dag_name AND u.task_name = up.name;
+-- A table, rebuilt from dag_tasks when a DAG changes: claims and dependency resolution
+-- look edges up by index on every batch, whatever the DAG's size.
+CREATE TABLE realmap.dag_edges (
+    dag_name   text NOT NULL,
+    upstream   text NOT NULL,
+    downstream text NOT NULL,
+    edge_kind  text NOT NULL CHECK (edge_kind IN ('single', 'expand', 'item', 'fanin')),
+    PRIMARY KEY (dag_name, upstream, downstream)
+);
+CREATE INDEX dag_edges_downstream ON realmap.dag_edges (dag_name, downstream);
+
+-- Rebuilds the edges of p_dag that touch p_tasks (all of them when p_tasks is NULL).
+CREATE FUNCTION realmap._rebuild_edges(p_dag text, p_tasks text[] DEFAULT NULL) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM realmap.dag_edges
+     WHERE dag_name = p_dag AND (p_tasks IS NULL OR upstream = ANY (p_tasks) OR downstream = ANY (p_tasks));
+    INSERT INTO realmap.dag_edges (dag_name, upstream, downstream, edge_kind)
+    SELECT d.dag_name, u.task_name, d.task_name,
+           CASE WHEN d.mode = 'map' THEN 'expand'
+                WHEN d.mode = 'each' THEN 'item'
+                WHEN u.mode IN ('map', 'each') THEN 'fanin'
+                ELSE 'single' END
+      FROM (SELECT * FROM realmap.dag_tasks t
+             WHERE t.dag_name = p_dag
+               AND (p_tasks IS NULL OR t.task_name = ANY (p_tasks) OR t.upstream && p_tasks)) d
+     CROSS JOIN LATERAL unnest(d.upstream) AS up(name)
+      JOIN realmap.dag_tasks u ON u.dag_name = d.dag_name AND u.task_name = up.name
+     WHERE p_tasks IS NULL OR d.task_name = ANY (p_tasks) OR u.task_name = ANY (p_tasks);
+$$;
 
 -- ------------------------------------------------------------------ who is calling
 -- The API functions are SECURITY DEFINER (the engine's tables are writable by no one
@@ -347,6 +367,9 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE d text;
 BEGIN
     FOR d IN SELECT DISTINCT dag_name FROM changed LOOP
+        -- new tasks only add edges of their own; any other change rebuilds the DAG's
+        PERFORM realmap._rebuild_edges(d, CASE WHEN TG_OP = 'INSERT' THEN
+            ARRAY(SELECT c.task_name FROM changed c WHERE c.dag_name = d) END);
         -- new tasks that no task names as upstream cannot close a cycle (add_task
         -- only accepts upstreams that exist): then the cycle check is skipped, so
         -- defining a 1,000-task chain stays linear

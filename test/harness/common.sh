@@ -51,6 +51,19 @@ make_workdir() {
   chmod 755 "$WORK"
 }
 
+# remove_workdir: stops every cluster under $WORK (immediately) and removes it, or
+# keeps it with KEEP=1.  For EXIT traps: it never fails.
+remove_workdir() {
+  if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+    local pidfile
+    for pidfile in "$WORK"/*/data/postmaster.pid; do
+      [ -f "$pidfile" ] && "${AS[@]}" "$PGBIN/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w stop >/dev/null 2>&1
+    done
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+  fi
+  return 0
+}
+
 # build_and_stage ROOT: builds with PGXS and installs into $WORK/stage.
 build_and_stage() {
   make -C "$1" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >"$WORK/build.log" 2>&1 || {

@@ -21,13 +21,7 @@ count() {  # count SUITE PASSED FAILED
 cleanup() {
   set +e
   [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null
-  if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
-    local pidfile
-    for pidfile in "$WORK"/*/data/postmaster.pid; do
-      [ -f "$pidfile" ] && "${AS[@]}" "$PGBIN/pg_ctl" -D "$(dirname "$pidfile")" -m immediate -w stop >/dev/null 2>&1
-    done
-    if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-  fi
+  remove_workdir
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 130' INT TERM

@@ -1,12 +1,6 @@
 -- Scheduling through pg_cron, history retention, priorities, pg_stat_activity.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-SET client_min_messages = warning;
-SELECT FROM realmap.runs, realmap.cancel(run_id) WHERE dag_name LIKE 'ea\_%' AND state IN ('queued', 'running', 'waiting');
-SELECT FROM realmap.dags, realmap.drop_dag(dag_name) WHERE dag_name LIKE 'ea\_%';
+\set prefix 'ea\_'
+\ir common.psql
 DROP SCHEMA IF EXISTS ea CASCADE;
 CREATE SCHEMA ea;
 SELECT plan(17);

@@ -1,13 +1,7 @@
 -- Queueing and max_active_runs, scheduled skips, idempotency, wait() in its own
 -- transaction, concurrency limits, priorities, owners' rights and isolation, grants.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-SET client_min_messages = warning;
-SELECT FROM realmap.runs, realmap.cancel(run_id) WHERE dag_name LIKE 'em\_%' AND state IN ('queued', 'running', 'waiting');
-SELECT FROM realmap.dags, realmap.drop_dag(dag_name) WHERE dag_name LIKE 'em\_%';
+\set prefix 'em\_'
+\ir common.psql
 DROP SCHEMA IF EXISTS em CASCADE;
 DO $$ DECLARE r text; BEGIN
   FOREACH r IN ARRAY ARRAY['em_alice', 'em_bob', 'em_nobody'] LOOP

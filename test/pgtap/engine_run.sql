@@ -1,15 +1,8 @@
 -- Running DAGs with the workers: contexts, maps, fan-ins, failures, retries, resume,
 -- rerun, timeouts, cancel, human tasks, queueing, idempotency, concurrency limits.
 -- No surrounding transaction: workers only see committed rows.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-SET client_min_messages = warning;
--- a previous run of this file on the same cluster left its DAGs
-SELECT FROM realmap.runs, realmap.cancel(run_id) WHERE dag_name LIKE 'er\_%' AND state IN ('queued', 'running', 'waiting');
-SELECT FROM realmap.dags, realmap.drop_dag(dag_name) WHERE dag_name LIKE 'er\_%';
+\set prefix 'er\_'
+\ir common.psql
 DROP SCHEMA IF EXISTS er CASCADE;
 CREATE SCHEMA er;
 SELECT plan(47);
