@@ -681,54 +681,66 @@ BEGIN
     IF cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    -- whether other workers could help now
-    more := EXISTS (SELECT 1 FROM realmap.task_instances ti WHERE ti.state = 'ready' AND NOT (ti.instance_id = ANY (ids)));
-    -- the launcher must wake when the first of these leases could run out
-    PERFORM realmap._note_deadline(clock_timestamp() + min(t.timeout) + interval '5 seconds')
-       FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
-       JOIN realmap.dag_tasks t ON t.dag_name = r.dag_name AND t.task_name = ti.task_name
-      WHERE ti.instance_id = ANY (ids);
+    -- whether other workers could help now: a full batch suggests more is ready (a
+    -- scan for the next ready row would walk past every entry just claimed)
+    more := cardinality(ids) >= p_limit;
+    -- (the worker notes the earliest of these leases for the launcher at commit)
     RETURN QUERY
-    WITH claimed AS (
+    WITH pairs AS MATERIALIZED (
+        SELECT DISTINCT ti.run_id, ti.task_name FROM realmap.task_instances ti WHERE ti.instance_id = ANY (ids)
+    ),
+    -- what all instances of one task in one run share, computed once per batch
+    tk AS MATERIALIZED (
+        SELECT p.run_id, p.task_name, r.dag_name, r.params, t.kind, t.function_name, t.stage, t.timeout,
+               t.mode, t.upstream, d.owner,
+               EXISTS (SELECT 1 FROM realmap.dag_edges e WHERE e.dag_name = r.dag_name AND e.upstream = p.task_name
+                          AND e.edge_kind = 'expand') AS expands,
+               -- the upstream context of map and single instances is the same for all of them
+               CASE WHEN t.mode <> 'each' THEN
+                   (SELECT coalesce(jsonb_object_agg(u.task_name, CASE
+                        WHEN t.mode = 'map' THEN
+                            (SELECT o.map_context FROM realmap.task_instances o
+                              WHERE o.run_id = p.run_id AND o.task_name = u.task_name AND o.item IS NULL)
+                        WHEN u.mode = 'single' THEN
+                            (SELECT o.output FROM realmap.task_instances o
+                              WHERE o.run_id = p.run_id AND o.task_name = u.task_name AND o.item IS NULL)
+                        ELSE realmap._fanin_summary(p.run_id, u.task_name)
+                        END), '{}'::jsonb)
+                      FROM unnest(t.upstream) up(name)
+                      JOIN realmap.dag_tasks u ON u.dag_name = t.dag_name AND u.task_name = up.name)
+               END AS shared_upstream
+          FROM pairs p
+          JOIN realmap.runs r ON r.run_id = p.run_id
+          JOIN realmap.dag_tasks t ON t.dag_name = r.dag_name AND t.task_name = p.task_name
+          JOIN realmap.dags d ON d.dag_name = r.dag_name
+    ),
+    claimed AS (
         UPDATE realmap.task_instances ti
            SET state = 'running', attempt = ti.attempt + 1, worker_pid = p_pid,
                started_at = clock_timestamp(), finished_at = NULL,
-               lease_expires_at = clock_timestamp() + t.timeout + interval '5 seconds'
-          FROM realmap.runs r, realmap.dag_tasks t
-         WHERE ti.instance_id = ANY (ids) AND r.run_id = ti.run_id
-           AND t.dag_name = r.dag_name AND t.task_name = ti.task_name
-        RETURNING ti.instance_id, ti.attempt, ti.run_id, r.dag_name, ti.task_name, ti.item, t.kind,
-                  t.function_name, t.stage, ti.lease_expires_at, t.timeout, t.mode, ti.human_task_id, r.params,
-                  t.upstream, ti.priority
+               lease_expires_at = clock_timestamp() + k.timeout + interval '5 seconds'
+          FROM tk k
+         WHERE ti.instance_id = ANY (ids) AND k.run_id = ti.run_id AND k.task_name = ti.task_name
+        RETURNING ti.instance_id, ti.attempt, ti.run_id, ti.task_name, ti.item, ti.lease_expires_at,
+                  ti.human_task_id, ti.priority
     )
-    SELECT c.instance_id, c.attempt, c.run_id, c.dag_name, c.task_name, c.item, c.kind, c.function_name, c.stage,
-           d.owner, c.lease_expires_at, (extract(epoch FROM c.timeout) * 1000)::bigint,
-           EXISTS (SELECT 1 FROM realmap.dag_edges e WHERE e.dag_name = c.dag_name AND e.upstream = c.task_name
-                      AND e.edge_kind = 'expand'),
-           c.human_task_id,
-           jsonb_build_object('run_id', c.run_id, 'dag', c.dag_name, 'task', c.task_name, 'item', c.item,
-                              'attempt', c.attempt, 'params', c.params,
-                              -- inline (not a function call per row): the upstream outputs
-                              'upstream', (SELECT coalesce(jsonb_object_agg(u.task_name, CASE
-        WHEN c.mode = 'map' THEN
-            (SELECT o.map_context FROM realmap.task_instances o
-              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item IS NULL)
-        WHEN c.mode = 'each' THEN
-            (SELECT o.output FROM realmap.task_instances o
-              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item = c.item)
-        WHEN u.mode = 'single' THEN
-            (SELECT o.output FROM realmap.task_instances o
-              WHERE o.run_id = c.run_id AND o.task_name = u.task_name AND o.item IS NULL)
-        ELSE realmap._fanin_summary(c.run_id, u.task_name)
-        END), '{}'::jsonb)
-          FROM unnest(c.upstream) up(name)
-          JOIN realmap.dag_tasks u ON u.dag_name = c.dag_name AND u.task_name = up.name))
+    SELECT c.instance_id, c.attempt, c.run_id, k.dag_name, c.task_name, c.item, k.kind, k.function_name, k.stage,
+           k.owner, c.lease_expires_at, (extract(epoch FROM k.timeout) * 1000)::bigint, k.expands, c.human_task_id,
+           jsonb_build_object('run_id', c.run_id, 'dag', k.dag_name, 'task', c.task_name, 'item', c.item,
+                              'attempt', c.attempt, 'params', k.params,
+                              'upstream', CASE WHEN k.mode = 'each' THEN
+                                  -- each: the same item's upstream outputs
+                                  (SELECT coalesce(jsonb_object_agg(up.name,
+                                       (SELECT o.output FROM realmap.task_instances o
+                                         WHERE o.run_id = c.run_id AND o.task_name = up.name AND o.item = c.item)), '{}'::jsonb)
+                                     FROM unnest(k.upstream) up(name))
+                                  ELSE k.shared_upstream END)
            || CASE WHEN c.human_task_id IS NULL THEN '{}'::jsonb ELSE
                   (SELECT jsonb_build_object('human', jsonb_build_object('human_task_id', h.human_task_id,
                               'kind', h.kind, 'state', h.state, 'answer', h.answer, 'answered_by', h.answered_by))
                      FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END,
            more
-      FROM claimed c JOIN realmap.dags d ON d.dag_name = c.dag_name
+      FROM claimed c JOIN tk k ON k.run_id = c.run_id AND k.task_name = c.task_name
      ORDER BY c.priority DESC, c.instance_id;
 END $$;
 

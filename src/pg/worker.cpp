@@ -8,6 +8,7 @@
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
 #include "pg/shmem.hpp"
+#include "pg/wakeup.hpp"
 #include "pg/worker.hpp"
 
 extern "C" {
@@ -137,6 +138,11 @@ int claim_batch(Claimed **out) {
         c[i].context = PointerGetDatum(PG_DETOAST_DATUM_COPY(ctx));
         MemoryContextSwitchTo(old);
     }
+    // the launcher must wake when the first of these leases could run out
+    TimestampTz first_lease = 0;
+    for (int i = 0; i < n; i++)
+        if (first_lease == 0 || c[i].lease_expires_at < first_lease) first_lease = c[i].lease_expires_at;
+    if (n > 0) note_deadline_at_commit(first_lease);
     commit_spi_transaction();
     *out = c;
     return n;
