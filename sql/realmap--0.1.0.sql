@@ -900,7 +900,7 @@ BEGIN
                    CASE WHEN l.mode = 'map' THEN clock_timestamp() END
               FROM unnest(l_task, l_mode, l_nup, l_prio, l_limited) AS l(task_name, mode, n_upstream, priority, limited)
              CROSS JOIN unnest(keys) k;
-            -- fan-ins counted one placeholder per edge from the lineage: now n items
+            -- fan-ins counted each edge from the lineage once until now: now n items
             PERFORM 1 FROM realmap.task_instances x WHERE x.instance_id IN (
                 SELECT x2.instance_id FROM realmap.task_instances x2 JOIN realmap.dag_edges e
                     ON e.dag_name = dag AND e.downstream = x2.task_name AND e.edge_kind = 'fanin'
@@ -1263,7 +1263,7 @@ BEGIN
     -- recount dependencies from the upstream instances as they stand now
     WITH deps AS (
         SELECT x.instance_id,
-               -- a missing upstream instance is a map that has not expanded yet: one placeholder
+               -- a missing upstream instance is a map that has not expanded yet: it counts once
                count(*) FILTER (WHERE u.state IS NULL OR u.state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting')) AS remaining,
                count(*) FILTER (WHERE u.state IN ('failed', 'upstream_failed', 'cancelled')) AS nf,
                count(*) FILTER (WHERE u.state = 'skipped' AND e.edge_kind <> 'fanin') AS ns
@@ -1278,12 +1278,8 @@ BEGIN
          GROUP BY x.instance_id)
     UPDATE realmap.task_instances x SET remaining = d.remaining, n_failed = d.nf, n_skipped = d.ns
       FROM deps d WHERE x.instance_id = d.instance_id;
+    -- (map instances have no instance edge upstream: they stay at 0 and are ready again)
     PERFORM realmap._settle(p_ids);
-    -- map instances have no upstream instance edge: ready again at once
-    UPDATE realmap.task_instances x SET state = 'ready', ready_at = clock_timestamp()
-     WHERE x.instance_id = ANY (p_ids) AND x.state = 'pending' AND x.item IS NOT NULL
-       AND EXISTS (SELECT 1 FROM realmap.runs r JOIN realmap.dag_tasks t ON t.dag_name = r.dag_name
-                    WHERE r.run_id = x.run_id AND t.task_name = x.task_name AND t.mode = 'map');
 END $$;
 
 -- Clears a task and everything downstream of it in a finished run, and runs them again.

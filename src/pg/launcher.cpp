@@ -2,13 +2,14 @@
 // timers (leases, retries, human-task deadlines), recovers the attempts of workers
 // that died, and starts dynamic workers up to realmap.max_workers when there is ready
 // work and no idle worker to take it.  Between timers it sleeps on its latch.
+#include <csignal>
+
 #include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
 #include "pg/shmem.hpp"
 #include "pg/worker.hpp"
 
-#include <csignal>
 
 extern "C" {
 #include "pgstat.h"

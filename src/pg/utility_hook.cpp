@@ -1,12 +1,13 @@
 // DROP DATABASE of realmap.database_name must not hang on (or fail because of) the
 // launcher and workers connected to it: before the drop runs, they are told to leave.
 // The launcher then waits, connected to no database, until the database exists again.
+#include <csignal>
+
 #include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
 #include "pg/shmem.hpp"
 
-#include <csignal>
 
 extern "C" {
 #include "nodes/parsenodes.h"

@@ -2,11 +2,7 @@
 -- with meaningful SQLSTATEs; a PostgreSQL ERROR raised while C++ objects are alive
 -- crosses them and arrives with SQLSTATE, detail and hint intact; no destructor is
 -- skipped, so 10,000 failing calls leave the backend's memory flat.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir tap_settings.psql
 BEGIN;
 SELECT plan(21);
 

@@ -1,10 +1,6 @@
 -- Defining DAGs: what is accepted, and every nonsense rejected with a message that
 -- names the problem.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir tap_settings.psql
 BEGIN;
 SELECT plan(30);
 

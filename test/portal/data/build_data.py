@@ -119,4 +119,8 @@ def main(src):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../../../shared/data"))
+    # run once by hand to refresh the copies in this folder; the simulator and the
+    # tests only ever read those copies
+    if len(sys.argv) != 2:
+        sys.exit("usage: build_data.py SOURCE_DATA_DIR  (the folder holding cg_rera_projects.json etc.)")
+    main(sys.argv[1])
