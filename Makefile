@@ -14,7 +14,10 @@ PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_con
 EXTENSION  = realmap
 MODULE_big = realmap
 REALMAP_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" realmap.control)
-DATA       = $(wildcard sql/realmap--*.sql)
+# The extension script is made from its parts in sql/src/ (one concern each), in name
+# order; upgrade scripts (realmap--A--B.sql) are written by hand.
+EXTENSION_SCRIPT = sql/realmap--$(REALMAP_VERSION).sql
+DATA       = $(EXTENSION_SCRIPT) $(filter-out $(EXTENSION_SCRIPT),$(wildcard sql/realmap--*.sql))
 
 # Source files are found, not listed: one concern per file, names unique across src/
 # (PGXS keys its .deps files by basename).
@@ -33,19 +36,32 @@ PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-register \
               -Wno-missing-field-initializers -fvisibility=hidden -fvisibility-inlines-hidden
 # PGXS links with gcc: -lstdc++ is needed (P4).  The version script exports only what
 # PostgreSQL looks up with dlsym (P6): modules are loaded RTLD_GLOBAL into one process.
-SHLIB_LINK = -lcurl -lstdc++ -Wl,--version-script=$(CURDIR)/exports.map
+SHLIB_LINK = -lcurl -lgumbo -lstdc++ -Wl,--version-script=$(CURDIR)/exports.map
 # Skip LLVM bitcode: PGXS compiles it without PG_CXXFLAGS (P3); it only serves JIT inlining.
 override with_llvm = no
 # Rebuild objects when a header changes (P9).
 override autodepend = yes
-EXTRA_CLEAN = .deps src/*/.deps src/*/*/.deps test/regress_out build
+EXTRA_CLEAN = $(EXTENSION_SCRIPT) .deps src/*/.deps src/*/*/.deps test/regress_out build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 $(OBJS): realmap.control
 
-.PHONY: test demo demo-stop bench unit print-regress
+all: $(EXTENSION_SCRIPT)
+
+# The pure core as a static library, from the same objects realmap.so is linked from:
+# `make test` builds the GoogleTest suite against it instead of compiling the core a
+# second time (CMake's REALMAP_PREBUILT_CORE).
+CORE_OBJS = $(filter src/core/% src/net/%,$(OBJS))
+core-lib: build/pgxs/librealmap_core.a
+build/pgxs/librealmap_core.a: $(CORE_OBJS)
+	@mkdir -p build/pgxs
+	rm -f $@ && ar rcs $@ $^
+$(EXTENSION_SCRIPT): $(sort $(wildcard sql/src/*.sql))
+	awk 'FNR == 1 && NR > 1 { print "" } { print }' $^ > $@
+
+.PHONY: test demo demo-stop bench unit print-regress core-lib
 test:
 	bash test/harness/run_tests.sh
 demo:

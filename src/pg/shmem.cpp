@@ -1,5 +1,6 @@
 #include "pg/shmem.hpp"
 
+#include "pg/host_limit_shmem.hpp"
 #include "pg/settings.hpp"
 
 extern "C" {
@@ -24,6 +25,7 @@ Size shared_size() {
 void request_shmem() {
     if (prev_shmem_request_hook) prev_shmem_request_hook();
     RequestAddinShmemSpace(shared_size());
+    RequestAddinShmemSpace(host_limit_shmem_size());
 }
 
 // Runs in the postmaster at start and after every crash restart: the state starts
@@ -39,6 +41,7 @@ void startup_shmem() {
         SpinLockInit(&shared->mutex);
         shared->max_workers = setting_max_workers;
     }
+    host_limit_shmem_init();
     LWLockRelease(AddinShmemInitLock);
 }
 

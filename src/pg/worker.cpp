@@ -8,6 +8,7 @@
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
 #include "pg/shmem.hpp"
+#include "pg/stage.hpp"
 #include "pg/wakeup.hpp"
 #include "pg/worker.hpp"
 
@@ -47,6 +48,9 @@ struct Claimed {
     int64 timeout_ms;
     bool expands;
     Datum context;  // jsonb
+    const StageDef *stage_def;  // kind 'stage': the built-in stage (nullptr: unknown)
+    void *prepared;             // what the stage's batch phase left for this instance
+    ErrorData *prepare_error;   // the batch phase failed for this instance
 };
 
 int my_slot = -1;
@@ -59,7 +63,7 @@ int claim_limit = 1;
 constexpr double kBatchBudgetMs = 20.0;
 bool more_ready = false;
 
-SPIPlanPtr plan_claim, plan_complete, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
+SPIPlanPtr plan_claim, plan_complete, plan_complete_skipped, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
     plan_release;
 
 SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
@@ -80,6 +84,12 @@ void prepare_plans() {
         // "(...) IS TRUE": a bare state = 'running' would let the planner pick the
         // partial index on running instances and filter it for the id, scanning
         // every running (and dead) entry per task; this way it goes by primary key
+        "WHERE instance_id = $1 AND (attempt = $2 AND state = 'running') IS TRUE",
+        3, complete_t);
+    // a task that says its item needs nothing done ends skipped (its downstream too)
+    plan_complete_skipped = prepare(
+        "UPDATE realmap.task_instances SET state = 'skipped', output = $3, finished_at = clock_timestamp(), "
+        "lease_expires_at = NULL, error_sqlstate = NULL, error_message = NULL, error_detail = NULL "
         "WHERE instance_id = $1 AND (attempt = $2 AND state = 'running') IS TRUE",
         3, complete_t);
     Oid fail_t[8] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INTERVALOID, TEXTOID};
@@ -132,6 +142,7 @@ int claim_batch(Claimed **out) {
         c[i].lease_expires_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 11, &isnull));
         c[i].timeout_ms = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
         c[i].expands = DatumGetBool(SPI_getbinval(tup, desc, 13, &isnull));
+        if (c[i].stage != nullptr) c[i].stage_def = find_stage(c[i].stage);
         if (i == 0) more_ready = DatumGetBool(SPI_getbinval(tup, desc, 16, &isnull));
         Datum ctx = SPI_getbinval(tup, desc, 15, &isnull);
         MemoryContext old = MemoryContextSwitchTo(batch_context);
@@ -205,6 +216,95 @@ Datum call_task_function(Claimed *c, bool *isnull) {
     return result;
 }
 
+// Runs the rest of a task as its DAG owner: restricted, in a fresh GUC nest level, so
+// its SETs and its rights end with it.
+struct OwnerScope {
+    Oid save_uid;
+    int save_ctx;
+    int nest;
+};
+
+void enter_owner(const char *owner_name, OwnerScope *scope) {
+    Oid owner = get_role_oid(owner_name, false);
+    GetUserIdAndSecContext(&scope->save_uid, &scope->save_ctx);
+    SetUserIdAndSecContext(owner, scope->save_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    scope->nest = NewGUCNestLevel();
+}
+
+void leave_owner(OwnerScope *scope) {
+    AtEOXact_GUC(false, scope->nest);
+    SetUserIdAndSecContext(scope->save_uid, scope->save_ctx);
+}
+
+StageTask stage_task_of(Claimed *c) {
+    StageTask t = {c->instance_id, c->attempt, c->run_id, c->task, c->item, c->context, c->prepared};
+    return t;
+}
+
+Datum call_stage(Claimed *c) {
+    if (c->stage_def == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("built-in stage \"%s\" is not available in this build of realmap", c->stage)));
+    if (c->prepare_error != nullptr) ThrowErrorData(c->prepare_error);
+    OwnerScope scope;
+    enter_owner(c->owner, &scope);
+    long remaining_ms = (long)((c->lease_expires_at - GetCurrentTimestamp()) / 1000);
+    long timeout_ms = c->timeout_ms < remaining_ms ? (long)c->timeout_ms : remaining_ms;
+    enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms > 1 ? (int)timeout_ms : 1);
+    StageTask t = stage_task_of(c);
+    Datum result = c->stage_def->run(&t);
+    disable_timeout(STATEMENT_TIMEOUT, false);
+    leave_owner(&scope);
+    return result;
+}
+
+// The batch phase of the stages in this batch: once per (stage, owner), for all of
+// their instances, in a subtransaction.  An ERROR there is kept for each instance of
+// the group, which then fails with it.
+void prepare_stages(Claimed *c, int n) {
+    bool *done = static_cast<bool *>(palloc0(sizeof(bool) * n));
+    StageTask **group = static_cast<StageTask **>(palloc(sizeof(StageTask *) * n));
+    int *members = static_cast<int *>(palloc(sizeof(int) * n));
+    for (int i = 0; i < n; i++) {
+        if (done[i] || c[i].stage_def == nullptr || c[i].stage_def->prepare == nullptr) continue;
+        int k = 0;
+        for (int j = i; j < n; j++) {
+            if (done[j] || c[j].stage_def != c[i].stage_def || strcmp(c[j].owner, c[i].owner) != 0) continue;
+            done[j] = true;
+            group[k] = static_cast<StageTask *>(palloc(sizeof(StageTask)));
+            *group[k] = stage_task_of(&c[j]);
+            members[k++] = j;
+        }
+        pgstat_report_activity(STATE_RUNNING, psprintf("realmap: %s for %d instances", c[i].stage, k));
+        MemoryContext outer_context = CurrentMemoryContext;
+        ResourceOwner outer_owner = CurrentResourceOwner;
+        BeginInternalSubTransaction(nullptr);
+        MemoryContextSwitchTo(outer_context);
+        PG_TRY();
+        {
+            OwnerScope scope;
+            enter_owner(c[i].owner, &scope);
+            c[i].stage_def->prepare(group, k);
+            leave_owner(&scope);
+            ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(outer_context);
+            CurrentResourceOwner = outer_owner;
+            for (int m = 0; m < k; m++) c[members[m]].prepared = group[m]->prepared;
+        }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(batch_context);
+            ErrorData *ed = CopyErrorData();
+            FlushErrorState();
+            RollbackAndReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(outer_context);
+            CurrentResourceOwner = outer_owner;
+            for (int m = 0; m < k; m++) c[members[m]].prepare_error = ed;
+        }
+        PG_END_TRY();
+    }
+}
+
 bool jsonb_has_top_key(Datum jb_datum, const char *key) {
     Jsonb *jb = DatumGetJsonbP(jb_datum);
     if (!JB_ROOT_IS_OBJECT(jb)) return false;
@@ -225,6 +325,17 @@ void record_failure(Claimed *c, ErrorData *ed, bool *terminal) {
                      BoolGetDatum(is_retryable(sqlstate)), (Datum)0,
                      CStringGetTextDatum(timed_out ? "timed_out" : "failed")};
     char nulls[8] = {' ', ' ', ' ', ' ', ed->detail ? ' ' : 'n', ' ', 'n', ' '};
+    // a built-in stage classified its own error (and may carry the server's Retry-After)
+    if (stage_failure_hint.set && !timed_out) {
+        args[5] = BoolGetDatum(stage_failure_hint.retryable);
+        if (stage_failure_hint.retry_after_ms >= 0) {
+            args[6] = DirectFunctionCall3(interval_in, CStringGetDatum(psprintf("%lld milliseconds",
+                                                                              (long long)stage_failure_hint.retry_after_ms)),
+                                          ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+            nulls[6] = ' ';
+        }
+    }
+    stage_failure_hint.set = false;
     SPI_execute_plan(plan_fail, args, nulls, false, 1);
     bool isnull = true;
     Datum st = SPI_processed > 0 ? SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull) : (Datum)0;
@@ -248,15 +359,13 @@ bool run_one(Claimed *c) {
         sh->workers[my_slot].run_id = c->run_id;
         SpinLockRelease(&sh->mutex);
     }
+    stage_failure_hint.set = false;
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(outer_context);
     PG_TRY();
     {
-        if (strcmp(c->kind, "stage") == 0)
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("built-in stage \"%s\" is not available in this build of realmap", c->stage)));
         bool isnull = false;
-        Datum result = call_task_function(c, &isnull);
+        Datum result = strcmp(c->kind, "stage") == 0 ? call_stage(c) : call_task_function(c, &isnull);
         if (isnull) result = DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
         Datum args[3] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), result};
         if (jsonb_has_top_key(result, "realmap_await_human")) {
@@ -269,7 +378,8 @@ bool run_one(Claimed *c) {
                 Datum a[1] = {result};
                 SPI_execute_plan(plan_check_items, a, nullptr, false, 1);
             }
-            SPI_execute_plan(plan_complete, args, nullptr, false, 0);
+            SPI_execute_plan(jsonb_has_top_key(result, "realmap_skip") ? plan_complete_skipped : plan_complete, args,
+                             nullptr, false, 0);
             fenced = SPI_processed == 0;
             terminal = !fenced;
         }
@@ -321,11 +431,12 @@ void run_batch(Claimed *c, int n) {
     int64 *ended = static_cast<int64 *>(palloc(sizeof(int64) * n));
     int n_ended = 0;
     int next = 0;
+    prepare_stages(c, n);
     for (; next < n; next++) {
         if (got_sigterm || !setting_enabled) break;
         // a task that could not finish within its lease is left for a fresh claim
         long lease_left_ms = (long)((c[next].lease_expires_at - GetCurrentTimestamp()) / 1000);
-        if (next > 0 && lease_left_ms < c[next].timeout_ms) break;
+        if (next > 0 && lease_left_ms < c[next].timeout_ms && c[next].prepared == nullptr) break;
         if (run_one(&c[next])) ended[n_ended++] = c[next].instance_id;
     }
     if (next < n) {  // release what was claimed but not started
@@ -404,6 +515,12 @@ void worker_loop(int slot) {
             run_batch(claimed, n);
             double per_task_ms = (double)(GetCurrentTimestamp() - t0) / 1000.0 / n;
             double next = per_task_ms > 0 ? kBatchBudgetMs / per_task_ms : setting_worker_batch_size;
+            // network stages wait rather than work: claim as many as they can keep in flight
+            for (int i = 0; i < n; i++)
+                if (claimed[i].stage_def != nullptr && claimed[i].stage_def->claim_hint != nullptr) {
+                    int hint = claimed[i].stage_def->claim_hint();
+                    if (hint > next) next = hint;
+                }
             claim_limit = next < 1 ? 1 : (next > setting_worker_batch_size ? setting_worker_batch_size : (int)next);
             continue;
         }

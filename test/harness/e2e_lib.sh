@@ -38,3 +38,37 @@ wait_for() {
   done
   return 1
 }
+
+# start_simulator [server.py flags...]: the portal simulator on a free loopback port;
+# sets SIM_PID, SIM_PORT and SIM (its base URL).  It stops with the script.
+start_simulator() {
+  local log=$WORK/sim.$$.$RANDOM.out
+  python3 "$REALMAP_ROOT/test/portal/server.py" --port 0 --lifetime 900 "$@" >"$log" 2>&1 &
+  SIM_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    SIM_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+    [ -n "$SIM_PORT" ] && break
+    sleep 0.1
+  done
+  [ -n "$SIM_PORT" ] || { cat "$log" >&2; return 1; }
+  SIM=http://127.0.0.1:$SIM_PORT
+  trap 'kill $SIM_PID 2>/dev/null; stop_cluster "$C" immediate' EXIT
+}
+
+# use_simulator [concurrency] [rate]: points realmap.config at the simulator, with
+# per-host limits raised for tests (defaults are polite to the real sites).
+use_simulator() {
+  q >/dev/null <<SQL
+UPDATE realmap.config SET value = to_jsonb('$SIM/'::text) WHERE key = 'portal.base_url';
+UPDATE realmap.config SET value = '["127.0.0.1"]' WHERE key = 'http.allowed_hosts';
+UPDATE realmap.config SET value = to_jsonb(${1:-16}) WHERE key = 'http.max_concurrent_per_host';
+UPDATE realmap.config SET value = to_jsonb(${2:-0}) WHERE key = 'http.max_requests_per_second_per_host';
+SQL
+}
+
+# sim GET|POST|DELETE PATH [JSON]: a control request to the simulator.
+sim() {
+  if [ -n "${3:-}" ]; then curl -s -X "$1" -H 'Content-Type: application/json' -d "$3" "$SIM$2"
+  else curl -s -X "$1" "$SIM$2"; fi
+}

@@ -172,7 +172,7 @@ SELECT is((SELECT output FROM realmap.task_instances WHERE run_id = :rh), '{"ans
 SELECT throws_ok(format('SELECT realmap.solve_captcha(%s, %L)', :rh, 'again'), '42704', NULL, 'no open CAPTCHA left');
 SELECT realmap.run('{"deadline": "200 ms"}', dag => 'er_human') AS rd \gset
 SELECT is(realmap.wait(:rd, '60 s'), 'failed', 'an unanswered human task fails past its deadline');
-SELECT ok((SELECT error_message LIKE 'human task % was not answered by its deadline %' FROM realmap.task_instances WHERE run_id = :rd),
+SELECT ok((SELECT error_message LIKE 'the CAPTCHA (human task % was not answered by its deadline %' FROM realmap.task_instances WHERE run_id = :rd),
           'saying so');
 
 SELECT * FROM finish();

@@ -858,6 +858,12 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
 RETURN jsonb_build_object('realmap_await_human', jsonb_build_object('kind', kind, 'prompt', prompt,
                           'payload', payload, 'timeout', timeout::text));
 
+-- What a task returns when its item needs nothing done: it ends "skipped", and so
+-- do the tasks downstream of it (for that item) with trigger rule all_success.
+CREATE FUNCTION realmap.skip_item(reason text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+RETURN jsonb_build_object('realmap_skip', coalesce(reason, 'skipped'));
+
 -- Expands a finished map source: on success, one instance per item for each map task
 -- downstream and for the each tasks under it, and fan-ins wait for every item; on any
 -- other end, the map never expands: its tasks get one item-less instance each that
@@ -1125,9 +1131,16 @@ BEGIN
               ORDER BY h.human_task_id FOR UPDATE OF h SKIP LOCKED
     LOOP
         UPDATE realmap.human_tasks SET state = 'expired' WHERE human_task_id = r.human_task_id;
+        -- an unanswered CAPTCHA fails for good: a retry would only ask again, unseen
         IF realmap._fail(r.instance_id, r.attempt, '57014',
-                         format('human task %s (%s) was not answered by its deadline %s', r.human_task_id, r.kind, r.deadline),
-                         NULL, true, NULL, 'timed_out') = 'failed' THEN
+                         CASE WHEN r.kind = 'captcha' THEN
+                             format('the CAPTCHA (human task %s) was not answered by its deadline %s', r.human_task_id, r.deadline)
+                         ELSE format('human task %s (%s) was not answered by its deadline %s', r.human_task_id, r.kind, r.deadline) END,
+                         CASE WHEN r.kind = 'captcha' THEN
+                             format('Run SELECT realmap.resume(%s); then answer the new CAPTCHA with SELECT realmap.solve_captcha(%s, ''<the text in the image>''); within the configured captcha.timeout.',
+                                    (SELECT run_id FROM realmap.task_instances WHERE instance_id = r.instance_id),
+                                    (SELECT run_id FROM realmap.task_instances WHERE instance_id = r.instance_id)) END,
+                         r.kind <> 'captcha', NULL, 'timed_out') = 'failed' THEN
             ended := ended || r.instance_id;
         END IF;
         UPDATE realmap.runs ru SET state = 'running' WHERE ru.state = 'waiting'
@@ -1393,7 +1406,11 @@ $$;
 CREATE VIEW realmap.task_attempts AS
 SELECT ti.run_id, ti.instance_id, ti.task_name, ti.item, ti.attempt,
        CASE WHEN ti.state IN ('succeeded', 'failed', 'running', 'waiting', 'cancelled') THEN ti.state ELSE 'failed' END AS state,
-       ti.worker_pid, ti.started_at, ti.finished_at, ti.error_sqlstate, ti.error_message, ti.error_detail
+       ti.worker_pid, ti.started_at, ti.finished_at,
+       -- a running or waiting attempt has no error yet (the fields hold the previous one's)
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_sqlstate END,
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_message END,
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_detail END
   FROM realmap.task_instances ti
  WHERE ti.attempt > 0 AND ti.state NOT IN ('retry_wait', 'ready', 'pending')
 UNION ALL
@@ -1502,67 +1519,3 @@ CREATE FUNCTION realmap.wait(run_id bigint, timeout interval DEFAULT '1 hour') R
     AS 'MODULE_PATHNAME', 'realmap_wait' LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION realmap.wait(bigint, interval) IS
 'Blocks until the run ends and returns its final state (or its current state when the timeout passes first). Refuses a run created in the same transaction.';
-
--- =====================================================================================
--- Privileges.  Nothing that starts, cancels or schedules work is executable by PUBLIC.
---   realmap_reader    reads the engine's tables and views, realmap.run_status
---   realmap_user      reader + defines DAGs of its own and operates them (run, wait,
---                     cancel, resume, rerun, answer, schedule); tasks run as the owner
---   realmap_operator  user + operates every DAG (the built-in realmap_etl among them)
---                     and cleans up history
--- =====================================================================================
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_reader') THEN
-        CREATE ROLE realmap_reader NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_user') THEN
-        CREATE ROLE realmap_user NOLOGIN IN ROLE realmap_reader;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_operator') THEN
-        CREATE ROLE realmap_operator NOLOGIN IN ROLE realmap_user;
-    END IF;
-END $$;
-
--- the API runs with the extension owner's rights, over tables no one else may write
-ALTER FUNCTION realmap.create_dag(text, int, jsonb, text) SECURITY DEFINER;
-ALTER FUNCTION realmap.drop_dag(text) SECURITY DEFINER;
-ALTER FUNCTION realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval,
-                                float8, interval, int, int) SECURITY DEFINER;
-ALTER FUNCTION realmap.run(jsonb, text, text) SECURITY DEFINER;
-ALTER FUNCTION realmap.cancel(bigint) SECURITY DEFINER;
-ALTER FUNCTION realmap.resume(bigint) SECURITY DEFINER;
-ALTER FUNCTION realmap.rerun(bigint, text) SECURITY DEFINER;
-ALTER FUNCTION realmap.signal(bigint, jsonb) SECURITY DEFINER;
-ALTER FUNCTION realmap.solve_captcha(bigint, text) SECURITY DEFINER;
-ALTER FUNCTION realmap.schedule(text, jsonb, text) SECURITY DEFINER;
-ALTER FUNCTION realmap.unschedule(text) SECURITY DEFINER;
-ALTER FUNCTION realmap.cleanup_history(interval) SECURITY DEFINER;
-ALTER FUNCTION realmap._scheduled_run(jsonb, text) SECURITY DEFINER;
-
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA realmap FROM PUBLIC;
-REVOKE ALL ON ALL TABLES IN SCHEMA realmap FROM PUBLIC;
-GRANT USAGE ON SCHEMA realmap TO PUBLIC;
-GRANT EXECUTE ON FUNCTION realmap.version(), realmap.await_human(text, text, jsonb, interval) TO PUBLIC;
--- helpers the API calls under the caller's name (SECURITY DEFINER keeps them inside)
-GRANT EXECUTE ON FUNCTION realmap._invoker(), realmap._owns(name), realmap._may_operate(name) TO PUBLIC;
-
-GRANT SELECT ON ALL TABLES IN SCHEMA realmap TO realmap_reader;
-GRANT EXECUTE ON FUNCTION realmap.run_status(bigint), realmap.wait(bigint, interval) TO realmap_reader;
-GRANT EXECUTE ON FUNCTION realmap.create_dag(text, int, jsonb, text), realmap.drop_dag(text),
-    realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval, float8,
-                     interval, int, int),
-    realmap.run(jsonb, text, text), realmap.cancel(bigint), realmap.resume(bigint), realmap.rerun(bigint, text),
-    realmap.signal(bigint, jsonb), realmap.solve_captcha(bigint, text), realmap.schedule(text, jsonb, text),
-    realmap.unschedule(text) TO realmap_user;
-GRANT EXECUTE ON FUNCTION realmap.cleanup_history(interval) TO realmap_operator;
-
--- The engine's batch functions run on tables that grow from nothing to 100,000 rows
--- within one run, faster than autovacuum's statistics follow; a plan chosen while a
--- table looked empty would scan all of it in every batch.  Their plans go by index.
-ALTER FUNCTION realmap._claim(int, int) SET enable_seqscan = off;
-ALTER FUNCTION realmap._resolve(bigint[]) SET enable_seqscan = off;
-ALTER FUNCTION realmap._finish_runs(bigint[]) SET enable_seqscan = off;
-ALTER FUNCTION realmap._tick() SET enable_seqscan = off;
-ALTER FUNCTION realmap._recover(int, text) SET enable_seqscan = off;
-ALTER FUNCTION realmap._fail(bigint, int, text, text, text, boolean, interval, text) SET enable_seqscan = off;

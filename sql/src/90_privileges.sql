@@ -1,0 +1,68 @@
+-- =====================================================================================
+-- Privileges.  Nothing that starts, cancels or schedules work is executable by PUBLIC.
+--   realmap_reader    reads the engine's tables and views, realmap.run_status
+--   realmap_user      reader + defines DAGs of its own and operates them (run, wait,
+--                     cancel, resume, rerun, answer, schedule); tasks run as the owner
+--   realmap_operator  user + operates every DAG (the built-in realmap_etl among them)
+--                     and cleans up history
+-- =====================================================================================
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_reader') THEN
+        CREATE ROLE realmap_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_user') THEN
+        CREATE ROLE realmap_user NOLOGIN IN ROLE realmap_reader;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'realmap_operator') THEN
+        CREATE ROLE realmap_operator NOLOGIN IN ROLE realmap_user;
+    END IF;
+END $$;
+
+-- the API runs with the extension owner's rights, over tables no one else may write
+ALTER FUNCTION realmap.create_dag(text, int, jsonb, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.drop_dag(text) SECURITY DEFINER;
+ALTER FUNCTION realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval,
+                                float8, interval, int, int) SECURITY DEFINER;
+ALTER FUNCTION realmap.run(jsonb, text, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.cancel(bigint) SECURITY DEFINER;
+ALTER FUNCTION realmap.resume(bigint) SECURITY DEFINER;
+ALTER FUNCTION realmap.rerun(bigint, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.signal(bigint, jsonb) SECURITY DEFINER;
+ALTER FUNCTION realmap.solve_captcha(bigint, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.schedule(text, jsonb, text) SECURITY DEFINER;
+ALTER FUNCTION realmap.unschedule(text) SECURITY DEFINER;
+ALTER FUNCTION realmap.cleanup_history(interval) SECURITY DEFINER;
+ALTER FUNCTION realmap._scheduled_run(jsonb, text) SECURITY DEFINER;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA realmap FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA realmap FROM PUBLIC;
+GRANT USAGE ON SCHEMA realmap TO PUBLIC;
+GRANT EXECUTE ON FUNCTION realmap.version(), realmap.await_human(text, text, jsonb, interval), realmap.skip_item(text) TO PUBLIC;
+-- helpers the API calls under the caller's name (SECURITY DEFINER keeps them inside)
+GRANT EXECUTE ON FUNCTION realmap._invoker(), realmap._owns(name), realmap._may_operate(name) TO PUBLIC;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA realmap TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.run_status(bigint), realmap.wait(bigint, interval) TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.create_dag(text, int, jsonb, text), realmap.drop_dag(text),
+    realmap.add_task(text, text, text, text[], text, text, text, int, interval, float8, interval, float8,
+                     interval, int, int),
+    realmap.run(jsonb, text, text), realmap.cancel(bigint), realmap.resume(bigint), realmap.rerun(bigint, text),
+    realmap.signal(bigint, jsonb), realmap.solve_captcha(bigint, text), realmap.schedule(text, jsonb, text),
+    realmap.unschedule(text) TO realmap_user;
+GRANT EXECUTE ON FUNCTION realmap.cleanup_history(interval) TO realmap_operator;
+GRANT EXECUTE ON FUNCTION realmap.parse_listing_page(text, text), realmap._parse_listing_json(text, text) TO realmap_reader;
+-- fetches a URL: operators only; the session cookies of the portal likewise
+GRANT EXECUTE ON FUNCTION realmap.fetch_url(text, text, text, text) TO realmap_operator;
+REVOKE SELECT ON realmap.portal_sessions FROM realmap_reader;
+GRANT SELECT ON realmap.portal_sessions TO realmap_operator;
+
+-- The engine's batch functions run on tables that grow from nothing to 100,000 rows
+-- within one run, faster than autovacuum's statistics follow; a plan chosen while a
+-- table looked empty would scan all of it in every batch.  Their plans go by index.
+ALTER FUNCTION realmap._claim(int, int) SET enable_seqscan = off;
+ALTER FUNCTION realmap._resolve(bigint[]) SET enable_seqscan = off;
+ALTER FUNCTION realmap._finish_runs(bigint[]) SET enable_seqscan = off;
+ALTER FUNCTION realmap._tick() SET enable_seqscan = off;
+ALTER FUNCTION realmap._recover(int, text) SET enable_seqscan = off;
+ALTER FUNCTION realmap._fail(bigint, int, text, text, text, boolean, interval, text) SET enable_seqscan = off;

@@ -1,0 +1,29 @@
+// The portal's addresses and the HTTP client's settings, read from a run's stored
+// configuration (realmap.runs.config: the realmap.config keys as the run began).
+// A missing key takes its default; a value of the wrong type is an error (22023)
+// naming the key.  Pure C++.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http_client.hpp"
+
+namespace realmap::portal {
+
+struct PortalConfig {
+    std::string base_url;     // ends in "/"
+    std::string listing_url;  // base_url + portal.listing_path
+    std::string detail_url;   // base_url + portal.detail_path (append "?MyID=...")
+    int fetch_batch_size = 64;
+};
+
+PortalConfig portal_config_from(const nlohmann::json &config);
+
+// http.allowed_hosts, http.user_agent, http.max_concurrent_per_host,
+// http.max_requests_per_second_per_host, http.connect_timeout_ms, http.timeout_ms,
+// http.max_body_bytes.
+net::HttpClientOptions http_options_from(const nlohmann::json &config);
+
+}  // namespace realmap::portal
