@@ -55,6 +55,24 @@ GRANT EXECUTE ON FUNCTION realmap.parse_listing_page(text, text), realmap._parse
 -- fetches a URL: operators only; the session cookies of the portal likewise
 GRANT EXECUTE ON FUNCTION realmap.fetch_url(text, text, text, text) TO realmap_operator;
 REVOKE SELECT ON realmap.portal_sessions FROM realmap_reader;
+-- loading projects (load_project runs as its caller: the DAG owner, or an operator)
+GRANT EXECUTE ON FUNCTION realmap.load_project(jsonb),
+    realmap._v1_text(jsonb, text), realmap._v1_num(jsonb, text), realmap._v1_int(jsonb, text),
+    realmap._v1_bool(jsonb, text), realmap._v1_enum(jsonb, text, text[]), realmap._v1_date(jsonb, text),
+    realmap._v1_timestamptz(jsonb, text), realmap._v1_list(jsonb, text), realmap._v1_is_file_url(text),
+    realmap._v1_plots(jsonb, text), realmap._v1_amenity_progress(jsonb, text),
+    realmap._v1_certificates(jsonb, text), realmap._v1_notes(text[], text, bigint, bigint, bigint, text)
+    TO realmap_operator;
+GRANT INSERT, UPDATE ON realmap.parent_projects, realmap.projects, realmap.promoters, realmap.land_parcels,
+    realmap.buildings, realmap.unit_types, realmap.bank_accounts, realmap.project_documents,
+    realmap.quarterly_updates, realmap.units, realmap.project_locations, realmap.project_pricing_snapshots,
+    realmap.data_provenance TO realmap_operator;
+GRANT USAGE ON SEQUENCE realmap.parent_projects_parent_project_id_seq, realmap.projects_project_id_seq,
+    realmap.promoters_promoter_id_seq, realmap.land_parcels_land_parcel_id_seq, realmap.buildings_building_id_seq,
+    realmap.unit_types_unit_type_id_seq, realmap.bank_accounts_bank_account_id_seq,
+    realmap.project_documents_document_id_seq, realmap.quarterly_updates_quarterly_update_id_seq,
+    realmap.units_unit_id_seq, realmap.project_locations_location_id_seq,
+    realmap.project_pricing_snapshots_snapshot_id_seq, realmap.data_provenance_provenance_id_seq TO realmap_operator;
 GRANT SELECT ON realmap.portal_sessions TO realmap_operator;
 
 -- The engine's batch functions run on tables that grow from nothing to 100,000 rows
