@@ -7,6 +7,7 @@
 #   make demo                 a throw-away cluster left running with realmap in database realmap
 #   make demo-stop            stop it
 #   make bench                the benchmarks under test/bench/ (long; not part of make test)
+#   make fuzz                 the libFuzzer targets (test/fuzz/; make test runs them too)
 #   make installcheck         pg_regress against a running server you set up (PGHOST, PGPORT)
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -61,7 +62,7 @@ build/pgxs/librealmap_core.a: $(CORE_OBJS)
 $(EXTENSION_SCRIPT): $(sort $(wildcard sql/src/*.sql))
 	awk 'FNR == 1 && NR > 1 { print "" } { print }' $^ > $@
 
-.PHONY: test demo demo-stop bench unit print-regress core-lib
+.PHONY: test demo demo-stop bench unit fuzz print-regress core-lib
 test:
 	bash test/harness/run_tests.sh
 demo:
@@ -70,6 +71,9 @@ demo-stop:
 	bash test/harness/demo.sh stop
 bench:
 	bash test/bench/run.sh
+# the libFuzzer targets alone (make test runs them too): FUZZ_SECONDS per target
+fuzz:
+	bash test/fuzz/run.sh $${FUZZ_SECONDS:-60}
 # the pure C++ core's GoogleTest suite alone (no server)
 unit:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -31,7 +31,8 @@ rate() {  # rate RUN: pages/s of the run's fetch_details
 span() { q -c "SELECT round(extract(epoch FROM max(finished_at) - min(started_at))::numeric, 2) FROM realmap.task_instances WHERE run_id = $1 AND task_name = 'fetch_details'"; }
 
 use_simulator 32 0
-q -c "UPDATE realmap.config SET value = '64' WHERE key = 'fetch.batch_size'" >/dev/null
+BATCH=${BENCH_FETCH_BATCH:-64}   # fetch.batch_size: instances a worker fetches at once
+q -c "UPDATE realmap.config SET value = '$BATCH' WHERE key = 'fetch.batch_size'" >/dev/null
 R=$(q -c "SELECT realmap.run()")
 q -c "SELECT realmap.wait($R, '600 s')" >/dev/null
 PAGES=$(q -c "SELECT count(*) FROM realmap.task_instances WHERE run_id = $R AND task_name = 'fetch_details'")

@@ -46,7 +46,7 @@ start_simulator() {
   python3 "$REALMAP_ROOT/test/portal/server.py" --port 0 --lifetime 900 "$@" >"$log" 2>&1 &
   SIM_PID=$!
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 600); do   # up to 60 s: --prerender renders every page first
     SIM_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
     [ -n "$SIM_PORT" ] && break
     sleep 0.1

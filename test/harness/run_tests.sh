@@ -94,8 +94,19 @@ prove_suite() {
 export REALMAP_ROOT=$ROOT WORK STAGE PGBIN PG_CONFIG PGOSUSER
 prove_suite pgtap pg_prove -d realmap_test "$ROOT"/test/pgtap/*.sql
 phase "pgTAP"
+# the fuzz targets (libFuzzer, ASan + UBSan + leak detection) run beside the
+# end-to-end scripts, which mostly wait on their servers
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_OUT=$WORK/fuzz bash "$ROOT/test/fuzz/run.sh" "$FUZZ_SECONDS" >"$WORK/fuzz.log" 2>&1 &
+FUZZ_PID=$!
 prove_suite e2e prove --timer "$ROOT"/test/e2e/*.sh
 phase "end-to-end"
+wait "$FUZZ_PID"; fuzz_rc=$?
+cat "$WORK/fuzz.log" | grep -vE '^compile |^link '
+fuzz_ok=$(grep -c '^ok ' "$WORK/fuzz.log"); fuzz_bad=$(grep -c '^FAIL ' "$WORK/fuzz.log")
+[ "$fuzz_rc" != 0 ] && [ "$fuzz_bad" = 0 ] && fuzz_bad=1
+count "fuzz" "$fuzz_ok" "$fuzz_bad"
+phase "fuzz (${FUZZ_SECONDS} s a target)"
 
 # ------------------------------------------------------------------ simulator
 if [ -d "$ROOT/test/portal" ] && ls "$ROOT"/test/portal/test_*.py >/dev/null 2>&1; then

@@ -21,6 +21,10 @@ std::string ascii_lower(std::string_view text);
 // and every NUL (text columns and jsonb refuse U+0000) becomes U+FFFD.  For text that
 // did not come through the HTML parser (percent-decoded URLs, JavaScript escapes, JSON).
 std::string sanitize_utf8(std::string_view text);
+
+// At most max_bytes of text, cut before a code point (never inside one), with "..."
+// appended when something was cut.
+std::string truncate_utf8(std::string_view text, std::size_t max_bytes);
 bool iequals_ascii(std::string_view a, std::string_view b);
 bool istarts_with_ascii(std::string_view text, std::string_view prefix);
 // Case-insensitive substring search; npos when absent.

@@ -120,8 +120,7 @@ std::string page_title(html::Node document) {
         if (!h) h = html::find_first_by_tag(document, "h2");
         if (h) t = h.text();
     }
-    if (t.size() > 120) t = t.substr(0, 120) + "...";
-    return t;
+    return html::truncate_utf8(t, 120);
 }
 
 }  // namespace
