@@ -1,5 +1,7 @@
 #include "net/form.hpp"
 
+#include "net/http_client.hpp"
+
 namespace realmap::net {
 
 std::string form_urlencode_component(const std::string &text) {
@@ -32,6 +34,15 @@ std::string form_urlencode(const std::vector<std::pair<std::string, std::string>
         out += form_urlencode_component(value);
     }
     return out;
+}
+
+HttpRequest form_post(const std::string &url, const std::vector<std::pair<std::string, std::string>> &fields) {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = url;
+    r.content_type = kFormContentType;
+    r.body = form_urlencode(fields);
+    return r;
 }
 
 }  // namespace realmap::net

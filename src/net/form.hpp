@@ -17,6 +17,10 @@ inline constexpr const char *kFormContentType = "application/x-www-form-urlencod
 // ctl00$ContentPlaceHolder1$District_Name becomes ctl00%24ContentPlaceHolder1%24District_Name.
 std::string form_urlencode(const std::vector<std::pair<std::string, std::string>> &fields);
 
+// A POST of those fields as application/x-www-form-urlencoded (an ASP.NET postback).
+struct HttpRequest;
+HttpRequest form_post(const std::string &url, const std::vector<std::pair<std::string, std::string>> &fields);
+
 // One component encoded the same way.
 std::string form_urlencode_component(const std::string &text);
 

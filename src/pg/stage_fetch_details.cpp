@@ -136,9 +136,8 @@ void prepare_run(StageTask **tasks, int n, int64 run_id) {
         nlohmann::json cfg = nlohmann::json::parse(config);
         portal::PortalConfig pc = portal::portal_config_from(cfg);
         batch_size_hint = pc.fetch_batch_size;
-        portal::DetailSession session;
+        portal::SessionState session;
         session.listing_url = listing_url;
-        session.detail_url = pc.detail_url;
         session.cookies = cookies;
         nlohmann::json h = nlohmann::json::parse(hidden);
         for (auto it = h.begin(); it != h.end(); ++it)
@@ -153,7 +152,7 @@ void prepare_run(StageTask **tasks, int n, int64 run_id) {
         }
         net::HttpClient &client = process_http_client(portal::http_options_from(cfg));
         std::vector<portal::DetailOutcome> out =
-            portal::fetch_detail_pages(client, session, items, postgres_interrupt_pending);
+            portal::fetch_detail_pages(client, session, pc.detail_url, items, postgres_interrupt_pending);
         for (std::size_t k = 0; k < out.size(); k++) {
             const portal::DetailOutcome &o = out[k];
             PreparedFetch *p = pg_call([] { return static_cast<PreparedFetch *>(palloc0(sizeof(PreparedFetch))); });

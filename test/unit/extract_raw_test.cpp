@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fixture_file.hpp"
 #include "core/error.hpp"
 #include "core/extract/extract_links.hpp"
 #include "core/extract/extract_locations.hpp"
@@ -24,13 +25,7 @@ using realmap::extract::extract_raw;
 
 namespace {
 
-std::string fixture(const std::string &name) {
-    std::ifstream in(std::string(REALMAP_SOURCE_DIR) + "/test/fixtures/" + name, std::ios::binary);
-    EXPECT_TRUE(in.good()) << name;
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using realmap::test::fixture;
 
 const std::string kPage = "https://rera.cgstate.gov.in/Promoter_Reg_Only_View_Application_new.aspx?MyID=x";
 

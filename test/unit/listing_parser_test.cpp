@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "fixture_file.hpp"
 #include "core/error.hpp"
 #include "core/listing/listing_json.hpp"
 #include "core/listing/listing_map_init.hpp"
@@ -21,13 +22,7 @@ using namespace realmap::listing;
 
 namespace {
 
-std::string fixture(const std::string &name) {
-    std::ifstream in(std::string(REALMAP_SOURCE_DIR) + "/test/fixtures/" + name, std::ios::binary);
-    EXPECT_TRUE(in.good()) << name;
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using realmap::test::fixture;
 
 const std::string kPortal = "https://rera.cgstate.gov.in/Approved_project_List.aspx";
 

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/html/html_text.hpp"
+
 namespace realmap::html {
 
 namespace {
@@ -22,26 +24,6 @@ const Named kNamed[] = {
     {"deg", 0xB0, true},      {"times", 0xD7, true},    {"laquo", 0xAB, true},
     {"raquo", 0xBB, true},
 };
-
-void append_utf8(std::string &out, std::uint32_t cp) {
-    // what HTML does with these: NUL, surrogates and out-of-range become U+FFFD
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
 
 // Decodes the reference at text[i] == '&'; returns the characters consumed (0: none).
 std::size_t decode_one(std::string_view text, std::size_t i, std::string &out) {

@@ -41,23 +41,6 @@ bool is_raw_text(std::string_view n) {
                        "noframes", "noscript", "plaintext"});
 }
 
-// Position just after the '>' that ends the tag starting at `i`, honouring quoted
-// attribute values; html.size() if the tag never ends.
-std::size_t skip_tag(std::string_view html, std::size_t i) {
-    char quote = 0;
-    for (; i < html.size(); ++i) {
-        char c = html[i];
-        if (quote) {
-            if (c == quote) quote = 0;
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return i + 1;
-        }
-    }
-    return html.size();
-}
-
 }  // namespace
 
 std::size_t estimate_nesting_depth(std::string_view html) {
@@ -72,7 +55,7 @@ std::size_t estimate_nesting_depth(std::string_view html) {
             continue;
         }
         if (c == '!' || c == '?') {
-            i = skip_tag(html, lt + 2);
+            i = tag_end(html, lt + 2);
             continue;
         }
         bool closing = c == '/';
@@ -84,7 +67,7 @@ std::size_t estimate_nesting_depth(std::string_view html) {
         std::size_t name_end = name_start;
         while (name_end < html.size() && is_name_char(html[name_end])) ++name_end;
         std::string name = ascii_lower(html.substr(name_start, name_end - name_start));
-        std::size_t after = skip_tag(html, name_end);
+        std::size_t after = tag_end(html, name_end);
         if (closing) {
             if (!closes_implicitly(name) && !is_void(name) && depth > 0) --depth;
             i = after;

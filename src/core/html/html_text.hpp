@@ -2,6 +2,8 @@
 // sees it (the ground truth is built with " ".join(text.split())), ASCII case.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,6 +27,15 @@ std::string sanitize_utf8(std::string_view text);
 // At most max_bytes of text, cut before a code point (never inside one), with "..."
 // appended when something was cut.
 std::string truncate_utf8(std::string_view text, std::size_t max_bytes);
+// Appends code point cp as UTF-8; NUL, surrogates and values past U+10FFFF become
+// U+FFFD (what HTML does with them, and PostgreSQL text cannot hold NUL).
+void append_utf8(std::string &out, std::uint32_t cp);
+
+// Position just past the '>' that ends the tag whose attributes start at i, honouring
+// quoted attribute values; html.size() when the tag never ends.  For the readers that
+// scan markup without the parser.
+std::size_t tag_end(std::string_view html, std::size_t i);
+
 bool iequals_ascii(std::string_view a, std::string_view b);
 bool istarts_with_ascii(std::string_view text, std::string_view prefix);
 // Case-insensitive substring search; npos when absent.

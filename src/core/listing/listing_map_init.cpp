@@ -97,22 +97,6 @@ std::string as_text(const json &obj, const char *key) {
     return it->dump();
 }
 
-// Position just past the '>' closing the tag whose attributes start at `i`.
-std::size_t tag_end_of(std::string_view d, std::size_t i) {
-    char quote = 0;
-    for (; i < d.size(); ++i) {
-        char c = d[i];
-        if (quote) {
-            if (c == quote) quote = 0;
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '>') {
-            return i + 1;
-        }
-    }
-    return d.size();
-}
-
 // The (entity-decoded) value of attribute `name` in a tag's attribute text
 // (` href=x.aspx?MyID=MQ==` or `href="..."`); "" when absent.
 std::string attribute_of(std::string_view attrs, std::string_view name) {
@@ -185,7 +169,7 @@ void parse_map_description(std::string_view d, MapEntry &entry) {
             i = lt + 1;
             continue;
         }
-        std::size_t tag_end = tag_end_of(d, name_end);
+        std::size_t tag_end = html::tag_end(d, name_end);
         std::string name = html::ascii_lower(d.substr(name_start, name_end - name_start));
         i = tag_end;
         if (name == "br" || name == "p" || name == "div" || name == "li" || name == "tr") {

@@ -1,55 +1,13 @@
 #include "core/portal/detail_fetch.hpp"
 
-#include <cctype>
-
+#include "core/html/html_entities.hpp"
+#include "core/html/html_text.hpp"
 #include "core/task_error.hpp"
 #include "net/form.hpp"
 
 namespace realmap::portal {
 
 namespace {
-
-std::size_t find_case_insensitive(std::string_view hay, std::string_view needle) {
-    if (needle.size() > hay.size()) return std::string_view::npos;
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); i++) {
-        std::size_t k = 0;
-        while (k < needle.size() &&
-               std::tolower(static_cast<unsigned char>(hay[i + k])) == std::tolower(static_cast<unsigned char>(needle[k])))
-            k++;
-        if (k == needle.size()) return i;
-    }
-    return std::string_view::npos;
-}
-
-std::string decode_basic_entities(const std::string &s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); i++) {
-        if (s[i] == '&') {
-            static const std::pair<const char *, char> entities[] = {
-                {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}, {"&#47;", '/'}};
-            bool hit = false;
-            for (const auto &e : entities) {
-                std::size_t n = std::char_traits<char>::length(e.first);
-                if (s.compare(i, n, e.first) == 0) {
-                    out += e.second;
-                    i += n - 1;
-                    hit = true;
-                    break;
-                }
-            }
-            if (hit) continue;
-        }
-        out += s[i];
-    }
-    return out;
-}
-
-std::string trim(const std::string &s) {
-    std::size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) a++;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) b--;
-    return s.substr(a, b - a);
-}
 
 // The portal's answer to an id it does not know: a 500 ASP.NET error page, or a
 // 404 for the broken paths its own links use.  Another way (the postback) may work.
@@ -99,41 +57,33 @@ void judge(const DetailItem &item, const net::HttpRequest &req, net::HttpRespons
     o.body = std::move(res.body);
 }
 
-net::HttpRequest get_request(const DetailSession &s, const DetailItem &item) {
+net::HttpRequest get_request(const std::string &detail_url, const DetailItem &item) {
     net::HttpRequest r;
-    r.url = s.detail_url + "?MyID=" + net::form_urlencode_component(item.my_id);
+    r.url = detail_url + "?MyID=" + net::form_urlencode_component(item.my_id);
     return r;
 }
 
-net::HttpRequest postback_request(const DetailSession &s, const DetailItem &item) {
-    std::vector<std::pair<std::string, std::string>> fields;
-    for (const auto &f : s.hidden_fields)
-        if (f.first != "__EVENTTARGET" && f.first != "__EVENTARGUMENT") fields.emplace_back(f.first, f.second);
-    fields.emplace_back("__EVENTTARGET", item.postback_target);
-    fields.emplace_back("__EVENTARGUMENT", "");
-    net::HttpRequest r;
-    r.method = "POST";
-    r.url = s.listing_url;
-    r.content_type = net::kFormContentType;
-    r.body = net::form_urlencode(fields);
-    return r;
+net::HttpRequest postback_request(const SessionState &s, const DetailItem &item) {
+    return net::form_post(s.listing_url, postback_fields(s, item.postback_target));
 }
 
 }  // namespace
 
 std::string detail_page_registration(std::string_view html) {
-    std::size_t at = find_case_insensitive(html, "lbl_reg_no");
+    // a scan, not a parse: the page is parsed once, later, by extract_raw
+    std::size_t at = html::ifind_ascii(html, "lbl_reg_no");
     if (at == std::string_view::npos) return {};
+    // `at` is inside the id attribute's value: the tag ends at the next '>'
     std::size_t open_end = html.find('>', at);
     if (open_end == std::string_view::npos) return {};
-    std::size_t close = html.find('<', open_end + 1);
-    std::string_view text = html.substr(open_end + 1, close == std::string_view::npos ? std::string_view::npos
-                                                                                       : close - open_end - 1);
-    return trim(decode_basic_entities(std::string(text)));
+    open_end++;
+    std::size_t close = html.find('<', open_end);
+    std::string_view text = html.substr(open_end, close == std::string_view::npos ? std::string_view::npos : close - open_end);
+    return html::collapse_whitespace(html::decode_html_entities(text));
 }
 
-std::vector<DetailOutcome> fetch_detail_pages(net::HttpClient &client, const DetailSession &session,
-                                              const std::vector<DetailItem> &items,
+std::vector<DetailOutcome> fetch_detail_pages(net::HttpClient &client, const SessionState &session,
+                                              const std::string &detail_url, const std::vector<DetailItem> &items,
                                               const std::function<bool()> &interrupted) {
     std::vector<DetailOutcome> out(items.size());
     client.import_cookies(session.cookies);
@@ -142,7 +92,7 @@ std::vector<DetailOutcome> fetch_detail_pages(net::HttpClient &client, const Det
     std::vector<std::size_t> which;
     for (std::size_t i = 0; i < items.size(); i++)
         if (!items[i].my_id.empty()) {
-            requests.push_back(get_request(session, items[i]));
+            requests.push_back(get_request(detail_url, items[i]));
             which.push_back(i);
         }
     std::vector<bool> try_postback(items.size(), false);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/portal/portal_session.hpp"
 #include "net/http_client.hpp"
 
 namespace realmap::portal {
@@ -19,13 +20,6 @@ struct DetailItem {
     std::string registration_number;
     std::string my_id;            // the MyID parameter as the portal's links carry it ("MQ=="); "" if none
     std::string postback_target;  // __EVENTTARGET of the row's View link; "" if none
-};
-
-struct DetailSession {
-    std::string listing_url;  // where postbacks go
-    std::string detail_url;   // GET detail_url?MyID=...
-    std::string cookies;      // the run's cookie jar
-    std::map<std::string, std::string> hidden_fields;  // of the list the session last received
 };
 
 struct DetailOutcome {
@@ -46,8 +40,10 @@ struct DetailOutcome {
 
 // One outcome per item, in order.  Never throws for a failed page (the outcome says
 // what failed); throws only std::bad_alloc.
-std::vector<DetailOutcome> fetch_detail_pages(net::HttpClient &client, const DetailSession &session,
-                                              const std::vector<DetailItem> &items,
+// detail_url: GET detail_url?MyID=...; postbacks go to the session's listing URL with
+// the hidden fields of the list it last received.
+std::vector<DetailOutcome> fetch_detail_pages(net::HttpClient &client, const SessionState &session,
+                                              const std::string &detail_url, const std::vector<DetailItem> &items,
                                               const std::function<bool()> &interrupted);
 
 // The registration number a detail page shows (span#ContentPlaceHolder1_lbl_reg_no),

@@ -37,20 +37,11 @@ net::HttpRequest get_listing(const SessionState &s) {
 }
 
 net::HttpRequest search_request(const SessionState &s, const SearchPlan &plan, const std::string *answer) {
-    std::vector<std::pair<std::string, std::string>> fields;
-    for (const auto &f : s.hidden_fields)
-        if (f.first != "__EVENTTARGET" && f.first != "__EVENTARGUMENT") fields.emplace_back(f.first, f.second);
-    fields.emplace_back("__EVENTTARGET", "");
-    fields.emplace_back("__EVENTARGUMENT", "");
+    std::vector<std::pair<std::string, std::string>> fields = postback_fields(s, "");
     for (const auto &f : plan.search_fields) fields.push_back(f);
     if (answer != nullptr) fields.emplace_back(kCaptchaField, *answer);
     fields.emplace_back(kSearchButton, "Search");
-    net::HttpRequest r;
-    r.method = "POST";
-    r.url = s.listing_url;
-    r.content_type = net::kFormContentType;
-    r.body = net::form_urlencode(fields);
-    return r;
+    return net::form_post(s.listing_url, fields);
 }
 
 std::string text_or_empty(const nlohmann::json &row, const char *key) {
@@ -82,6 +73,15 @@ std::string base64(const std::string &in) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> postback_fields(const SessionState &s, const std::string &target) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto &f : s.hidden_fields)
+        if (f.first != "__EVENTTARGET" && f.first != "__EVENTARGUMENT") fields.emplace_back(f.first, f.second);
+    fields.emplace_back("__EVENTTARGET", target);
+    fields.emplace_back("__EVENTARGUMENT", "");
+    return fields;
+}
 
 nlohmann::json session_to_json(const SessionState &s) {
     nlohmann::json opts = nlohmann::json::object();

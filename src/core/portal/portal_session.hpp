@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +27,10 @@ struct SessionState {
     SelectOptions options;                             // the filter selects
     bool captcha_server = false;                       // a Search needs the CAPTCHA's answer
 };
+
+// The form fields of a postback from the page the session last received: its hidden
+// fields with __EVENTTARGET = target (empty for a button) and __EVENTARGUMENT empty.
+std::vector<std::pair<std::string, std::string>> postback_fields(const SessionState &s, const std::string &target);
 
 nlohmann::json session_to_json(const SessionState &s);
 SessionState session_from_json(const nlohmann::json &j);
