@@ -1268,6 +1268,8 @@ END $$;
 -- those that already succeeded (or finished, for all_done) as done.
 CREATE FUNCTION realmap._requeue(p_run bigint, p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended bigint[];
 BEGIN
     UPDATE realmap.task_instances x SET state = 'pending', remaining = 0, n_failed = 0, n_skipped = 0,
            failures = 0, finished_at = NULL, output = NULL, map_context = NULL, human_task_id = NULL,
@@ -1292,7 +1294,12 @@ BEGIN
     UPDATE realmap.task_instances x SET remaining = d.remaining, n_failed = d.nf, n_skipped = d.ns
       FROM deps d WHERE x.instance_id = d.instance_id;
     -- (map instances have no instance edge upstream: they stay at 0 and are ready again)
-    PERFORM realmap._settle(p_ids);
+    ended := realmap._settle(p_ids);
+    -- those that end at once (their upstream failed for good) count as done for their
+    -- own downstream, which was recounted while they were still pending
+    IF cardinality(ended) > 0 THEN
+        PERFORM realmap._resolve(ended);
+    END IF;
 END $$;
 
 -- Clears a task and everything downstream of it in a finished run, and runs them again.

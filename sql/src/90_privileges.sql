@@ -52,6 +52,12 @@ GRANT EXECUTE ON FUNCTION realmap.create_dag(text, int, jsonb, text), realmap.dr
     realmap.unschedule(text) TO realmap_user;
 GRANT EXECUTE ON FUNCTION realmap.cleanup_history(interval) TO realmap_operator;
 GRANT EXECUTE ON FUNCTION realmap.parse_listing_page(text, text), realmap._parse_listing_json(text, text) TO realmap_reader;
+-- the processing stages as pure functions (they read nothing but their arguments and
+-- the label variants)
+GRANT EXECUTE ON FUNCTION realmap.extract_raw(text, text), realmap.map_v1(jsonb, jsonb),
+    realmap._map_v1(jsonb, jsonb, jsonb), realmap._label_variants(), realmap.normalize_v1(jsonb),
+    realmap.validate_v1(jsonb, timestamptz), realmap._validate_v1(jsonb, text),
+    realmap.prepare_v1(jsonb, jsonb, timestamptz), realmap._prepare_v1(jsonb, jsonb, jsonb, text) TO realmap_reader;
 -- fetches a URL: operators only; the session cookies of the portal likewise
 GRANT EXECUTE ON FUNCTION realmap.fetch_url(text, text, text, text) TO realmap_operator;
 REVOKE SELECT ON realmap.portal_sessions FROM realmap_reader;

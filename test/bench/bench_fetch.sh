@@ -31,15 +31,23 @@ rate() {  # rate RUN: pages/s of the run's fetch_details
 span() { q -c "SELECT round(extract(epoch FROM max(finished_at) - min(started_at))::numeric, 2) FROM realmap.task_instances WHERE run_id = $1 AND task_name = 'fetch_details'"; }
 
 use_simulator 32 0
+# the acquisition tasks alone: extraction and loading would share the workers' time
+q >/dev/null <<'SQL'
+SELECT realmap.create_dag('fetch_only');
+SELECT realmap.add_task('fetch_only', 'init_session', stage => 'init_session');
+SELECT realmap.add_task('fetch_only', 'scrape_listings', stage => 'scrape_listings', upstream => '{init_session}');
+SELECT realmap.add_task('fetch_only', 'fetch_details', stage => 'fetch_details', upstream => '{scrape_listings}',
+                        mode => 'map', max_attempts => 5, backoff => '200 ms');
+SQL
 BATCH=${BENCH_FETCH_BATCH:-64}   # fetch.batch_size: instances a worker fetches at once
 q -c "UPDATE realmap.config SET value = '$BATCH' WHERE key = 'fetch.batch_size'" >/dev/null
-R=$(q -c "SELECT realmap.run()")
+R=$(q -c "SELECT realmap.run('{}', dag => 'fetch_only')")
 q -c "SELECT realmap.wait($R, '600 s')" >/dev/null
 PAGES=$(q -c "SELECT count(*) FROM realmap.task_instances WHERE run_id = $R AND task_name = 'fetch_details'")
 CONC=$(rate "$R"); CONC_S=$(span "$R")
 
 use_simulator 1 0
-S=$(q -c "SELECT realmap.run('{\"max_listings\": 100}')")
+S=$(q -c "SELECT realmap.run('{\"max_listings\": 100}', dag => 'fetch_only')")
 q -c "SELECT realmap.wait($S, '600 s')" >/dev/null
 SER=$(rate "$S"); SER_S=$(span "$S")
 
