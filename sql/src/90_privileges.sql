@@ -61,6 +61,8 @@ GRANT EXECUTE ON FUNCTION realmap.extract_raw(text, text), realmap.map_v1(jsonb,
 -- fetches a URL: operators only; the session cookies of the portal likewise
 GRANT EXECUTE ON FUNCTION realmap.fetch_url(text, text, text, text) TO realmap_operator;
 REVOKE SELECT ON realmap.portal_sessions FROM realmap_reader;
+-- operators may add a label spelling without a rebuild (map_v1 reads the tables)
+GRANT INSERT, UPDATE, DELETE ON realmap.section_variants, realmap.label_variants TO realmap_operator;
 -- loading projects (load_project runs as its caller: the DAG owner, or an operator)
 GRANT EXECUTE ON FUNCTION realmap.load_project(jsonb),
     realmap._v1_text(jsonb, text), realmap._v1_num(jsonb, text), realmap._v1_int(jsonb, text),

@@ -11,10 +11,18 @@ echo "1..26"
 e2e_cluster fetch "realmap.max_workers = 3" || { echo "Bail out! cluster"; exit 1; }
 start_simulator || { echo "Bail out! simulator"; exit 1; }
 use_simulator 16 0
-# quick retries for the test (the DAG's policy is a DAG's own business)
-q -c "UPDATE realmap.dag_tasks SET backoff = '200 ms', backoff_max = '2 s', max_attempts = 6 WHERE dag_name = 'realmap_etl'" >/dev/null
+# the acquisition tasks of realmap_etl alone (extraction and loading have their own
+# test), with quick retries
+q >/dev/null <<'SQL'
+SELECT realmap.create_dag('acquire');
+SELECT realmap.add_task('acquire', 'init_session', stage => 'init_session', backoff => '200 ms', max_attempts => 6);
+SELECT realmap.add_task('acquire', 'scrape_listings', stage => 'scrape_listings', upstream => '{init_session}',
+                        backoff => '200 ms', max_attempts => 6);
+SELECT realmap.add_task('acquire', 'fetch_details', stage => 'fetch_details', upstream => '{scrape_listings}',
+                        mode => 'map', backoff => '200 ms', backoff_max => '2 s', max_attempts => 6);
+SQL
 
-R=$(q -c "SELECT realmap.run()")
+R=$(q -c "SELECT realmap.run('{}', dag => 'acquire')")
 is "$(q -c "SELECT realmap.wait($R, '300 s')")" failed "a full run ends failed: some listed pages are not the listing's"
 is "$(q -c "SELECT count(*) FILTER (WHERE state = 'succeeded') || '/' || count(*) FROM realmap.task_instances WHERE run_id = $R AND task_name = 'fetch_details'")" \
    1959/1988 "1,959 of the 1,988 detail pages are fetched"
@@ -38,7 +46,7 @@ is "$(q -c "SELECT count(*) FROM realmap.task_instances WHERE run_id = $R AND ta
    "and says the pages did not change"
 
 # ---------------------------------------------------------------- faults
-L=$(q -c "SELECT realmap.run('{\"max_listings\": 200}')")
+L=$(q -c "SELECT realmap.run('{\"max_listings\": 200}', dag => 'acquire')")
 # listing first, then the faults on detail pages only
 wait_for 60 "SELECT count(*) > 0 FROM realmap.task_instances WHERE run_id = $L AND task_name = 'fetch_details'" || true
 q -c "SELECT realmap.wait($L, '120 s')" >/dev/null
@@ -57,9 +65,9 @@ BAD=$(q -c "SELECT registration_number FROM realmap.listings WHERE run_id = $L A
 q -c "UPDATE realmap.listings SET my_id = 'OTk5OTk5', postback_target = NULL WHERE run_id = $L AND registration_number = '$BAD'" >/dev/null
 q -c "SELECT realmap.rerun($L, 'fetch_details')" >/dev/null
 q -c "SELECT realmap.wait($L, '120 s')" >/dev/null
-is "$(q -c "SELECT state || ' ' || failures FROM realmap.task_instances WHERE run_id = $L AND item = '$BAD'")" "failed 6" \
+is "$(q -c "SELECT state || ' ' || failures FROM realmap.task_instances WHERE run_id = $L AND task_name = 'fetch_details' AND item = '$BAD'")" "failed 6" \
    "a page that always fails fails its own item after its attempts"
-is "$(q -c "SELECT error_message LIKE 'GET $SIM/Promoter_Reg_Only_View_Application_new.aspx?MyID=OTk5OTk5: HTTP 500%' FROM realmap.task_instances WHERE run_id = $L AND item = '$BAD'")" t \
+is "$(q -c "SELECT error_message LIKE 'GET $SIM/Promoter_Reg_Only_View_Application_new.aspx?MyID=OTk5OTk5: HTTP 500%' FROM realmap.task_instances WHERE run_id = $L AND task_name = 'fetch_details' AND item = '$BAD'")" t \
    "with its error naming the URL"
 is "$(q -c "SELECT count(*) FILTER (WHERE state = 'failed' AND item <> '$BAD' AND error_message NOT LIKE '%not the listing%') FROM realmap.task_instances WHERE run_id = $L AND task_name = 'fetch_details'")" 0 \
    "while every other page succeeds"
@@ -83,26 +91,26 @@ is "$(q -c "SELECT bool_and(b.started_at - a.finished_at >= interval '2.9 s') FR
    "429 with Retry-After: 3 waits 3 s before the next attempt ($e)"
 
 # ---------------------------------------------------------------- delta mode
-D1=$(q -c "SELECT realmap.run('{\"max_listings\": 40}')")
+D1=$(q -c "SELECT realmap.run('{\"max_listings\": 40}', dag => 'acquire')")
 q -c "SELECT realmap.wait($D1, '120 s')" >/dev/null
-D2=$(q -c "SELECT realmap.run('{\"max_listings\": 40, \"mode\": \"delta\"}')")
+D2=$(q -c "SELECT realmap.run('{\"max_listings\": 40, \"mode\": \"delta\"}', dag => 'acquire')")
 q -c "SELECT realmap.wait($D2, '120 s')" >/dev/null
 is "$(q -c "SELECT skipped || '/' || total FROM realmap.run_status($D2) WHERE task_name = 'fetch_details'")" 40/40 \
    "delta mode: unchanged listing rows with a fresh page are not fetched (run_status counts them skipped)"
 is "$(q -c "SELECT count(*) FROM realmap.task_instances WHERE run_id = $D2 AND task_name = 'fetch_details' AND output->>'fetched' = 'false'")" 40 \
    "and say why"
 q -c "UPDATE realmap.raw_pages SET last_fetched_at = last_fetched_at - interval '30 days'" >/dev/null
-D3=$(q -c "SELECT realmap.run('{\"max_listings\": 40, \"mode\": \"delta\"}')")
+D3=$(q -c "SELECT realmap.run('{\"max_listings\": 40, \"mode\": \"delta\"}', dag => 'acquire')")
 q -c "SELECT realmap.wait($D3, '120 s')" >/dev/null
 is "$(q -c "SELECT count(*) FILTER (WHERE state = 'skipped' AND output->>'changed' = 'false') || '/' || count(*) FROM realmap.task_instances WHERE run_id = $D3 AND task_name = 'fetch_details'")" 40/40 \
    "pages older than fetch.delta_max_age are fetched again; unchanged content ends skipped"
 is "$(q -c "SELECT state FROM realmap.runs WHERE run_id = $D3")" succeeded "a run of skipped items succeeds"
-M=$(q -c "SELECT realmap.run('{\"mode\": \"fast\"}')"); e=$(q -c "SELECT realmap.wait($M, '60 s')"; q -c "SELECT error_message || ' ' || error_detail FROM realmap.task_instances WHERE task_name = 'scrape_listings' ORDER BY instance_id DESC LIMIT 1")
+M=$(q -c "SELECT realmap.run('{\"mode\": \"fast\"}', dag => 'acquire')"); e=$(q -c "SELECT realmap.wait($M, '60 s')"; q -c "SELECT error_message || ' ' || error_detail FROM realmap.task_instances WHERE task_name = 'scrape_listings' ORDER BY instance_id DESC LIMIT 1")
 grep -q 'unknown run mode "fast" Valid modes: full, delta.' <<<"$e"; ok $? "an unknown mode fails at once, naming the modes"
 
 # ---------------------------------------------------------------- cancel stops transfers
 sim POST /__sim/faults '{"detail": {"latency_ms": 30000}}' >/dev/null
-K=$(q -c "SELECT realmap.run('{\"max_listings\": 20}')")
+K=$(q -c "SELECT realmap.run('{\"max_listings\": 20}', dag => 'acquire')")
 wait_for 60 "SELECT count(*) > 0 FROM realmap.task_instances WHERE run_id = $K AND task_name = 'fetch_details' AND state = 'running'"
 sleep 1
 q -c "SELECT realmap.cancel($K)" >/dev/null
