@@ -1,9 +1,9 @@
 #include "core/portal/search_plan.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/error.hpp"
+#include "core/html/html_text.hpp"
 
 namespace realmap::portal {
 
@@ -88,18 +88,7 @@ std::vector<SelectOption> resolve(const std::vector<std::string> &names, const S
 }  // namespace
 
 std::string normalise_name(const std::string &name) {
-    std::string out;
-    bool space = false;
-    for (unsigned char ch : name) {
-        if (std::isspace(ch)) {
-            space = !out.empty();
-            continue;
-        }
-        if (space) out += ' ';
-        space = false;
-        out += static_cast<char>(std::tolower(ch));
-    }
-    return out;
+    return html::ascii_lower(html::collapse_whitespace(name));
 }
 
 bool delta_mode(const nlohmann::json &params) {
