@@ -636,13 +636,15 @@ void ClientCore::start_ready(Queue &queue, Queue &active, std::vector<HttpRespon
     for (auto it = queue.begin(); it != queue.end();) {
         if (static_cast<int>(active.size()) >= options.max_concurrent_total) break;
         Transfer &t = **it;
-        if (std::find(blocked.begin(), blocked.end(), t.host) != blocked.end()) {
+        const bool grouped = !t.request.limit_group.empty();
+        // copied before: nothing may throw between acquire and owning
+        std::string key = grouped ? t.request.limit_group + "@" + t.host : t.host;
+        if (std::find(blocked.begin(), blocked.end(), key) != blocked.end()) {
             ++it;
             continue;
         }
         int64_t retry_in = 0;
-        std::string key = t.host;  // copied before: nothing may throw between acquire and owning
-        if (!limiter->try_acquire(key, limits, now, &retry_in)) {
+        if (!limiter->try_acquire(key, grouped ? t.request.limits : limits, now, &retry_in)) {
             blocked.push_back(std::move(key));
             *wait_us = std::min(*wait_us, std::max<int64_t>(retry_in, 1000));
             ++it;

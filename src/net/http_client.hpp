@@ -52,6 +52,13 @@ struct HttpRequest {
     std::string content_type;           // the Content-Type header, when not empty
     std::vector<std::string> headers;   // extra header lines, "Name: value"
     std::size_t user_index = 0;         // copied to the response, for the caller's bookkeeping
+    // Politeness of its own: a service with a policy of its own (Nominatim asks for one
+    // request per second) names a group, and its requests are counted under
+    // "<limit_group>@<host>" against `limits` instead of the client's per-host limits.
+    // A group keeps its budget apart from other traffic to the same host (the test
+    // simulator serves the portal, Nominatim and Overpass from one host).
+    std::string limit_group;            // "": the client's per-host limits
+    HostLimits limits;                  // used when limit_group is not empty
 };
 
 struct HttpResponse {

@@ -537,3 +537,31 @@ TEST_F(HttpClientTest, RateLimitSpacesRequests) {
     auto [lo, hi] = std::minmax_element(t.begin(), t.end());
     EXPECT_GE(*hi - *lo, 1.9) << "39 gaps of 50 ms at the server";
 }
+
+TEST_F(HttpClientTest, LimitGroupHasItsOwnBudgetOnTheSameHost) {
+    // The portal's pages at the client's limit (8) and a grouped service at 1 in flight,
+    // 10 starts per second, on one host: each keeps its own budget.
+    sim().set_faults({{"detail", {{"latency_ms", 200}}}, {"nominatim", {{"latency_ms", 50}}}});
+    LocalHostLimiter shared;
+    HttpClient client(options(), &shared);
+    std::vector<HttpRequest> batch(32, get(kDetail));
+    for (int i = 0; i < 6; i++) {
+        HttpRequest r = get("/search?q=Raipur&format=json&limit=1");
+        r.limit_group = "nominatim";
+        r.limits.max_concurrent = 1;
+        r.limits.max_per_second = 10;
+        batch.push_back(r);
+    }
+    std::vector<HttpResponse> rs = client.perform(batch);
+    for (const HttpResponse &r : rs) ASSERT_TRUE(r.ok()) << r.message;
+    const Json stats = sim().stats();
+    EXPECT_EQ(stats["peak_inflight"]["detail"].get<int>(), 8);
+    EXPECT_EQ(stats["peak_inflight"]["nominatim"].get<int>(), 1);
+    std::vector<double> t;
+    for (const Json &e : stats["timestamps"])
+        if (e["endpoint"] == "nominatim") t.push_back(e["t"].get<double>());
+    ASSERT_EQ(t.size(), 6u) << stats.dump();
+    auto [lo, hi] = std::minmax_element(t.begin(), t.end());
+    EXPECT_GE(*hi - *lo, 0.45) << "5 gaps of at least 100 ms";
+    EXPECT_EQ(shared.inflight("nominatim@127.0.0.1"), 0);
+}
