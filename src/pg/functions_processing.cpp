@@ -16,8 +16,10 @@
 #include "core/v1/v1_prepare.hpp"
 #include "core/v1/v1_validate.hpp"
 #include "pg/guard.hpp"
+#include "pg/json_text.hpp"
 #include "pg/http_process_client.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/sql_json.hpp"
 
 extern "C" {
 #include "utils/builtins.h"
@@ -27,30 +29,12 @@ extern "C" {
 namespace {
 
 using nlohmann::json;
+using realmap::pg::jsonb_arg;
+using realmap::pg::text_arg;
 
-// The argument as JSON text (palloc'd), or nullptr for SQL NULL.
-char *jsonb_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_NARGS() <= n || PG_ARGISNULL(n)) return nullptr;
-    Jsonb *jb = PG_GETARG_JSONB_P(n);
-    return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
-}
-
-char *text_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_NARGS() <= n || PG_ARGISNULL(n)) return nullptr;
-    return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-json parse(const char *text, const char *what) {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded()) throw realmap::Error("22023", std::string(what) + " is not valid JSON");
-    return j;
-}
-
-char *dump(const json &j) {
-    return realmap::pg::palloc_copy(j.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-Datum jsonb_result(const char *text) { return DirectFunctionCall1(jsonb_in, CStringGetDatum(text)); }
+using realmap::pg::dump_json;
+using realmap::pg::jsonb_from_cstring;
+using realmap::pg::parse_json_arg;
 
 }  // namespace
 
@@ -64,9 +48,9 @@ REALMAP_FUNCTION(realmap_extract_raw) {
     char *out = nullptr;
     {
         json raw = realmap::extract::extract_raw(std::string_view(data, len), page_url ? page_url : "");
-        out = dump(raw);
+        out = dump_json(raw);
     }
-    PG_RETURN_DATUM(jsonb_result(out));
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
 }
 
 // realmap._map_v1(raw jsonb, variants jsonb, context jsonb DEFAULT NULL) -> jsonb
@@ -78,12 +62,12 @@ REALMAP_FUNCTION(realmap_map_v1) {
     char *out = nullptr;
     {
         if (!variants) throw realmap::Error("22023", "map_v1: the label variants must not be NULL");
-        realmap::v1::LabelVariants lv = realmap::v1::label_variants_from_json(parse(variants, "the label variants"));
+        realmap::v1::LabelVariants lv = realmap::v1::label_variants_from_json(parse_json_arg(variants, "the label variants"));
         realmap::v1::MapContext ctx =
-            context ? realmap::v1::map_context_from_json(parse(context, "the context")) : realmap::v1::MapContext{};
-        out = dump(realmap::v1::map_v1(parse(raw, "the raw document"), lv, ctx));
+            context ? realmap::v1::map_context_from_json(parse_json_arg(context, "the context")) : realmap::v1::MapContext{};
+        out = dump_json(realmap::v1::map_v1(parse_json_arg(raw, "the raw document"), lv, ctx));
     }
-    PG_RETURN_DATUM(jsonb_result(out));
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
 }
 
 // realmap.normalize_v1(v1 jsonb) -> jsonb
@@ -92,9 +76,9 @@ REALMAP_FUNCTION(realmap_normalize_v1) {
     char *v1 = jsonb_arg(fcinfo, 0);
     char *out = nullptr;
     {
-        out = dump(realmap::v1::normalize_v1(parse(v1, "the V1 document")));
+        out = dump_json(realmap::v1::normalize_v1(parse_json_arg(v1, "the V1 document")));
     }
-    PG_RETURN_DATUM(jsonb_result(out));
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
 }
 
 // realmap._validate_v1(v1 jsonb, checked_at text) -> jsonb
@@ -105,9 +89,9 @@ REALMAP_FUNCTION(realmap_validate_v1) {
     char *out = nullptr;
     {
         if (!checked_at || !*checked_at) throw realmap::Error("22023", "validate_v1: checked_at must not be NULL");
-        out = dump(realmap::v1::validate_v1(parse(v1, "the V1 document"), checked_at));
+        out = dump_json(realmap::v1::validate_v1(parse_json_arg(v1, "the V1 document"), checked_at));
     }
-    PG_RETURN_DATUM(jsonb_result(out));
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
 }
 
 // realmap._prepare_v1(raw jsonb, variants jsonb, context jsonb, checked_at text) -> jsonb
@@ -121,10 +105,10 @@ REALMAP_FUNCTION(realmap_prepare_v1) {
     {
         if (!variants) throw realmap::Error("22023", "prepare_v1: the label variants must not be NULL");
         if (!checked_at || !*checked_at) throw realmap::Error("22023", "prepare_v1: checked_at must not be NULL");
-        realmap::v1::LabelVariants lv = realmap::v1::label_variants_from_json(parse(variants, "the label variants"));
+        realmap::v1::LabelVariants lv = realmap::v1::label_variants_from_json(parse_json_arg(variants, "the label variants"));
         realmap::v1::MapContext ctx =
-            context ? realmap::v1::map_context_from_json(parse(context, "the context")) : realmap::v1::MapContext{};
-        out = dump(realmap::v1::prepare_v1(parse(raw, "the raw document"), lv, ctx, checked_at));
+            context ? realmap::v1::map_context_from_json(parse_json_arg(context, "the context")) : realmap::v1::MapContext{};
+        out = dump_json(realmap::v1::prepare_v1(parse_json_arg(raw, "the raw document"), lv, ctx, checked_at));
     }
-    PG_RETURN_DATUM(jsonb_result(out));
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
 }

@@ -13,6 +13,7 @@
 #include "core/task_error.hpp"
 #include "pg/guard.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/sql_json.hpp"
 
 namespace realmap::pg {
 
@@ -75,13 +76,7 @@ void stage_cpp(const char *where, Fn &&fn) {
 }
 
 // Helpers shared by the stages.
-// The jsonb value of a C string of JSON text.
-Datum jsonb_from_cstring(const char *json);
-// The text of a jsonb datum (palloc'd).
-char *jsonb_to_cstring(Datum jsonb);
 // The run's stored configuration (realmap.runs.config) as JSON text (palloc'd).
 char *run_config_json(int64 run_id);
-// A JSON string literal of s (palloc'd), for building outputs.
-char *json_quote(const char *s);
 
 }  // namespace realmap::pg

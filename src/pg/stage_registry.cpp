@@ -40,13 +40,6 @@ void raise_stage_error(const char *sqlstate, bool retryable, int64 retry_after_m
     pg_unreachable();
 }
 
-Datum jsonb_from_cstring(const char *json) { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json)); }
-
-char *jsonb_to_cstring(Datum jsonb) {
-    Jsonb *jb = DatumGetJsonbP(jsonb);
-    return JsonbToCString(nullptr, &jb->root, VARSIZE(jb));
-}
-
 char *run_config_json(int64 run_id) {
     MemoryContext caller = CurrentMemoryContext;
     Oid types[1] = {INT8OID};
@@ -59,13 +52,6 @@ char *run_config_json(int64 run_id) {
     char *out = MemoryContextStrdup(caller, v != nullptr ? v : "{}");
     SPI_finish();
     return out;
-}
-
-char *json_quote(const char *s) {
-    StringInfoData buf;
-    initStringInfo(&buf);
-    escape_json(&buf, s != nullptr ? s : "");
-    return buf.data;
 }
 
 }  // namespace realmap::pg
