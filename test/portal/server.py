@@ -52,6 +52,7 @@ FAULT_KEYS = {
     "oversize_rate": float, "oversize_bytes": int,
     "redirect_rate": float, "redirect_to": str,
     "times": int,
+    "match": lambda v: [str(x) for x in v] if isinstance(v, list) else [str(v)],
 }
 FAULT_DEFAULTS = {"error_status": 503, "retry_after": 2, "drip_bytes": 512, "drip_interval_ms": 100.0,
                   "oversize_bytes": 64 * 1024 * 1024, "redirect_to": "http://portal-mirror.invalid"}
@@ -237,10 +238,14 @@ class Sim:
             spec.update(own)
         return spec, (endpoint if own else "*")
 
-    def draw_fault(self, endpoint):
-        """(spec, fault name or None) for one request; consumes 'times' budgets."""
+    def draw_fault(self, endpoint, request_text=""):
+        """(spec, fault name or None) for one request; consumes 'times' budgets.
+        A spec with 'match' applies only to requests whose decoded target and body
+        contain that text, or one of those texts (a project's coordinates, a place name)."""
         spec, owner = self.effective_fault(endpoint)
         if spec is None:
+            return None, None
+        if spec.get("match") and not any(m in request_text for m in spec["match"]):
             return None, None
         n = self.fault_counters.get(owner, 0)
         self.fault_counters[owner] = n + 1
@@ -721,7 +726,8 @@ class Sim:
                 status = "?"
                 fault = None
                 try:
-                    spec, fault = self.draw_fault(endpoint)
+                    spec, fault = self.draw_fault(endpoint, urllib.parse.unquote_plus(
+                        target + " " + body.decode("latin-1")) if self.faults else "")
                     if spec and (spec.get("latency_ms") or spec.get("jitter_ms")):
                         lat = spec.get("latency_ms", 0.0)
                         if spec.get("jitter_ms"):

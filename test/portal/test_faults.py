@@ -50,6 +50,18 @@ class FaultTest(unittest.TestCase):
         self.assertEqual(self.sim.get(DETAIL)[0], 200)
         self.assertEqual(self.sim.get(SEARCH)[0], 200)
 
+    def test_match_limits_a_fault_to_the_requests_naming_it(self):
+        self.sim.set_faults({"overpass": {"error_rate": 1, "error_status": 504, "match": "21.25,81.63"},
+                             "nominatim": {"error_rate": 1, "match": "Bilaspur"}})
+        near = '[out:json];nwr["amenity"="school"](around:500,%s);out center;'
+        self.assertEqual(self.sim.request("POST", "/api/interpreter", body={"data": near % "21.25,81.63"})[0], 504)
+        self.assertEqual(self.sim.request("POST", "/api/interpreter", body={"data": near % "21.26,81.63"})[0], 200)
+        self.assertEqual(self.sim.get("/search?q=Bilaspur,+Chhattisgarh,+India&format=json")[0], 503)
+        self.assertEqual(self.sim.get(SEARCH)[0], 200)
+        self.sim.set_faults({"overpass": {"error_rate": 1, "error_status": 504, "match": ["21.25,81.63", "22.0,82.0"]}})
+        self.assertEqual(self.sim.request("POST", "/api/interpreter", body={"data": near % "22.0,82.0"})[0], 504)
+        self.assertEqual(self.sim.request("POST", "/api/interpreter", body={"data": near % "21.26,81.63"})[0], 200)
+
     def test_error_rate(self):
         self.sim.set_faults({"detail": {"error_rate": 1.0, "error_status": 503}})
         self.assertEqual([self.sim.get(DETAIL)[0] for _ in range(3)], [503] * 3)
