@@ -154,6 +154,7 @@ CREATE TABLE realmap.projects (
     geo_precision                  text,
     geo_confidence                 numeric(4,3),
     geo_formatted_address          text,
+    geo_flags                      jsonb,           -- location_choice's flags (rejected positions, disagreements)
     -- quality, from the document's qa object (validate_v1)
     qa_status                      text CHECK (qa_status IN ('passed', 'warning', 'failed')),
     qa_flags                       jsonb,

@@ -82,6 +82,21 @@ GRANT USAGE ON SEQUENCE realmap.parent_projects_parent_project_id_seq, realmap.p
     realmap.units_unit_id_seq, realmap.project_locations_location_id_seq,
     realmap.project_pricing_snapshots_snapshot_id_seq, realmap.data_provenance_provenance_id_seq TO realmap_operator;
 GRANT SELECT ON realmap.portal_sessions TO realmap_operator;
+-- enrichment and scoring: the pure functions for readers; geocoding and amenity counts
+-- ask outside services and write, so they are for operators (and the DAG owner)
+GRANT EXECUTE ON FUNCTION realmap.score_from_stats(jsonb), realmap.value_score(float8, float8, float8),
+    realmap.value_bucket(float8), realmap.normalize_address(jsonb), realmap.geocode_candidates(jsonb),
+    realmap.choose_location(jsonb), realmap._read_nominatim(text, text, text), realmap.default_amenity_categories(),
+    realmap.overpass_query(float8, float8, jsonb, int), realmap.amenity_stats(float8, float8, jsonb, jsonb)
+    TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.geocode_project(bigint, boolean, bigint), realmap.compute_amenities(bigint, bigint),
+    realmap.compute_score(bigint, bigint), realmap.compute_value_scores(bigint, numeric),
+    realmap._nominatim_fetch(text, jsonb), realmap._overpass_fetch(text, jsonb, jsonb, float8, float8), realmap._config_of(bigint),
+    realmap._config_interval(jsonb, text, interval), realmap._project(bigint), realmap._amenity_categories(),
+    realmap._onsite_amenities(bigint) TO realmap_operator;
+GRANT INSERT, UPDATE, DELETE ON realmap.geocode_cache, realmap.amenity_poi_cache, realmap.project_amenity_stats,
+    realmap.project_scores, realmap.amenity_categories TO realmap_operator;
+GRANT DELETE ON realmap.project_locations TO realmap_operator;
 
 -- The engine's batch functions run on tables that grow from nothing to 100,000 rows
 -- within one run, faster than autovacuum's statistics follow; a plan chosen while a

@@ -56,14 +56,21 @@ start_simulator() {
   trap 'kill $SIM_PID 2>/dev/null; stop_cluster "$C" immediate' EXIT
 }
 
-# use_simulator [concurrency] [rate]: points realmap.config at the simulator, with
-# per-host limits raised for tests (defaults are polite to the real sites).
+# use_simulator [concurrency] [rate]: points realmap.config at the simulator (portal,
+# Nominatim and Overpass), with limits raised for tests (defaults are polite to the
+# real sites; a test of a limit sets its own).
 use_simulator() {
   q >/dev/null <<SQL
 UPDATE realmap.config SET value = to_jsonb('$SIM/'::text) WHERE key = 'portal.base_url';
 UPDATE realmap.config SET value = '["127.0.0.1"]' WHERE key = 'http.allowed_hosts';
 UPDATE realmap.config SET value = to_jsonb(${1:-16}) WHERE key = 'http.max_concurrent_per_host';
 UPDATE realmap.config SET value = to_jsonb(${2:-0}) WHERE key = 'http.max_requests_per_second_per_host';
+UPDATE realmap.config SET value = to_jsonb('$SIM'::text) WHERE key = 'geocode.base_url';
+UPDATE realmap.config SET value = to_jsonb('$SIM/api/interpreter'::text) WHERE key = 'amenities.overpass_url';
+UPDATE realmap.config SET value = '4' WHERE key = 'geocode.max_concurrent';
+UPDATE realmap.config SET value = '0' WHERE key = 'geocode.max_requests_per_second';
+UPDATE realmap.config SET value = '8' WHERE key = 'amenities.max_concurrent';
+UPDATE realmap.config SET value = '0' WHERE key = 'amenities.max_requests_per_second';
 SQL
 }
 

@@ -211,4 +211,53 @@ json to_json(const std::vector<Poi> &pois) {
     return out;
 }
 
+json to_cache_json(const std::vector<Poi> &pois) {
+    json out = json::array();
+    for (const Poi &p : pois) {
+        auto name = p.tags.find("name");
+        out.push_back({{"osm_type", p.osm_type},
+                       {"osm_id", p.osm_id},
+                       {"lat", p.lat},
+                       {"lon", p.lon},
+                       {"name", name == p.tags.end() ? json(nullptr) : json(name->second)},
+                       {"categories", p.categories}});
+    }
+    return out;
+}
+
+std::vector<Poi> pois_from_json(const json &pois) {
+    if (!pois.is_array()) throw Error("22023", "POIs must be a JSON array, got " + std::string(pois.type_name()));
+    std::vector<Poi> out;
+    out.reserve(pois.size());
+    for (std::size_t i = 0; i < pois.size(); i++) {
+        const json &e = pois[i];
+        auto bad = [i](const std::string &what) {
+            return Error("22023", "pois[" + std::to_string(i) + "]: " + what);
+        };
+        if (!e.is_object()) throw bad("must be an object");
+        Poi p;
+        if (!e.contains("osm_type") || !e["osm_type"].is_string()) throw bad("osm_type must be a text");
+        p.osm_type = e["osm_type"].get<std::string>();
+        if (!e.contains("osm_id") || !e["osm_id"].is_number_integer()) throw bad("osm_id must be an integer");
+        p.osm_id = e["osm_id"].get<std::int64_t>();
+        for (const char *k : {"lat", "lon"})
+            if (!e.contains(k) || !e[k].is_number() || !std::isfinite(e[k].get<double>()))
+                throw bad(std::string(k) + " must be a finite number");
+        p.lat = e["lat"].get<double>();
+        p.lon = e["lon"].get<double>();
+        if (!e.contains("categories") || !e["categories"].is_array()) throw bad("categories must be an array");
+        for (const json &c : e["categories"]) {
+            if (!c.is_string()) throw bad("categories must hold texts");
+            p.categories.push_back(c.get<std::string>());
+        }
+        if (e.contains("tags") && e["tags"].is_object())
+            for (auto it = e["tags"].begin(); it != e["tags"].end(); ++it)
+                if (it.value().is_string()) p.tags[it.key()] = it.value().get<std::string>();
+        if (e.contains("name") && e["name"].is_string() && !p.tags.count("name"))
+            p.tags["name"] = e["name"].get<std::string>();
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
 }  // namespace realmap::amenities

@@ -77,5 +77,10 @@ OverpassErrorReport overpass_error_in(const std::string &body);
 
 // [{osm_type, osm_id, provider_place_id "node/123", lat, lon, name, categories, tags}].
 nlohmann::json to_json(const std::vector<Poi> &pois);
+// The same without tags and provider_place_id: what the POI cache keeps.
+nlohmann::json to_cache_json(const std::vector<Poi> &pois);
+// The inverse of either (tags optional): realmap::Error 22023 naming the element and
+// the field when one lacks osm_type, osm_id, finite lat/lon or a categories array.
+std::vector<Poi> pois_from_json(const nlohmann::json &pois);
 
 }  // namespace realmap::amenities

@@ -187,8 +187,9 @@ json choose_location_json(const json &candidates) {
         out["longitude"] = choice.chosen->candidate.lon;
         out["source_type"] = location_source_name(choice.chosen->candidate.source);
         out["precision"] = precision_name(choice.chosen->effective);
+        out["label"] = choice.chosen->candidate.label;
     } else {
-        for (const char *key : {"latitude", "longitude", "source_type", "precision"}) out[key] = nullptr;
+        for (const char *key : {"latitude", "longitude", "source_type", "precision", "label"}) out[key] = nullptr;
     }
     json ranked = json::array();
     for (const RankedCandidate &r : choice.ranked) ranked.push_back(to_json(r));

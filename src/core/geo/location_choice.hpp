@@ -78,7 +78,7 @@ LocationChoice choose_location(const std::vector<LocationCandidate> &candidates,
 
 // The same for SQL: candidates [{source_type|source, latitude|lat, longitude|lon,
 // precision?, query_level?, suspect?, label?}] → {found, latitude, longitude,
-// source_type, precision, flags[], candidates[]}.  Bad input: realmap::Error 22023.
+// source_type, precision, label (the chosen candidate's), flags[], candidates[]}.  Bad input: realmap::Error 22023.
 nlohmann::json choose_location_json(const nlohmann::json &candidates);
 
 }  // namespace realmap::geo

@@ -1,6 +1,8 @@
 #include "core/portal/portal_config.hpp"
 
+#include "core/amenities/overpass_query.hpp"
 #include "core/error.hpp"
+#include "core/geo/nominatim_query.hpp"
 
 namespace realmap::portal {
 
@@ -58,6 +60,32 @@ net::HttpClientOptions http_options_from(const nlohmann::json &config) {
     o.total_timeout_ms = static_cast<long>(number_of(config, "http.timeout_ms", 60000, 1, 3600000));
     o.max_body_bytes = static_cast<std::size_t>(number_of(config, "http.max_body_bytes", 32 << 20, 1024, 1 << 30));
     return o;
+}
+
+namespace {
+// An optional text: null or absent is "", anything else must be a non-empty string.
+std::string optional_text_of(const nlohmann::json &config, const char *key) { return text_of(config, key, ""); }
+}  // namespace
+
+ServiceConfig geocode_config_from(const nlohmann::json &config) {
+    ServiceConfig s;
+    s.url = text_of(config, "geocode.base_url", geo::kNominatimBaseUrl);
+    while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
+    s.user_agent = optional_text_of(config, "geocode.user_agent");
+    s.email = optional_text_of(config, "geocode.email");
+    s.limits.max_concurrent = static_cast<int>(number_of(config, "geocode.max_concurrent", 1, 1, 64));
+    s.limits.max_per_second = number_of(config, "geocode.max_requests_per_second", 1, 0, 100000);
+    return s;
+}
+
+ServiceConfig overpass_config_from(const nlohmann::json &config) {
+    ServiceConfig s;
+    s.url = text_of(config, "amenities.overpass_url", amenities::kOverpassUrl);
+    s.user_agent = optional_text_of(config, "amenities.user_agent");
+    s.limits.max_concurrent = static_cast<int>(number_of(config, "amenities.max_concurrent", 2, 1, 64));
+    s.limits.max_per_second = number_of(config, "amenities.max_requests_per_second", 1, 0, 100000);
+    s.query_timeout_s = static_cast<int>(number_of(config, "amenities.query_timeout_s", 60, 1, 3600));
+    return s;
 }
 
 }  // namespace realmap::portal

@@ -26,4 +26,22 @@ PortalConfig portal_config_from(const nlohmann::json &config);
 // http.max_body_bytes.
 net::HttpClientOptions http_options_from(const nlohmann::json &config);
 
+// An outside service with a usage policy of its own (Nominatim, Overpass): where it
+// is, how realmap introduces itself, and its limits, which its requests carry as
+// their own HttpRequest::limit_group.
+struct ServiceConfig {
+    std::string url;         // Nominatim's base URL; Overpass's interpreter URL
+    std::string user_agent;  // "": http.user_agent
+    std::string email;       // Nominatim's email parameter; "": none
+    net::HostLimits limits;
+    int query_timeout_s = 60;  // Overpass's [timeout:]
+};
+
+// geocode.base_url, geocode.user_agent, geocode.email, geocode.max_concurrent (1),
+// geocode.max_requests_per_second (1: the Nominatim usage policy).
+ServiceConfig geocode_config_from(const nlohmann::json &config);
+// amenities.overpass_url, amenities.max_concurrent (2), amenities.max_requests_per_second
+// (1), amenities.query_timeout_s (60).
+ServiceConfig overpass_config_from(const nlohmann::json &config);
+
 }  // namespace realmap::portal
