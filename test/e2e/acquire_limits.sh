@@ -11,7 +11,9 @@ echo "1..9"
 e2e_cluster limits "realmap.max_workers = 4" || { echo "Bail out! cluster"; exit 1; }
 start_simulator || { echo "Bail out! simulator"; exit 1; }
 use_simulator 8 50
-q -c "UPDATE realmap.config SET value = '32' WHERE key = 'fetch.batch_size'" >/dev/null
+# small batches: eight claims, so that the pages come through several workers even on a
+# loaded machine, and the limits must hold between them
+q -c "UPDATE realmap.config SET value = '8' WHERE key = 'fetch.batch_size'" >/dev/null
 
 R=$(q -c "SELECT realmap.run('{\"max_listings\": 64}')")
 wait_for 60 "SELECT count(*) = 64 FROM realmap.task_instances WHERE run_id = $R AND task_name = 'fetch_details'"
