@@ -426,6 +426,10 @@ BEGIN
         RAISE EXCEPTION 'DAG "%" has active runs', dag USING ERRCODE = 'object_in_use',
               HINT = 'Cancel them with realmap.cancel(run_id) first.';
     END IF;
+    -- its schedule goes with it: a later DAG of the same name must not inherit it
+    IF to_regclass('cron.job') IS NOT NULL AND EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'realmap:' || dag) THEN
+        EXECUTE 'SELECT cron.unschedule($1::name)' USING 'realmap:' || dag;
+    END IF;
     DELETE FROM realmap.runs WHERE dag_name = dag;
     DELETE FROM realmap.dags WHERE dag_name = dag;
 END $$;
@@ -1468,6 +1472,9 @@ BEGIN
     IF to_regclass('cron.job') IS NULL OR to_regprocedure('cron.unschedule(name)') IS NULL THEN
         RAISE EXCEPTION 'realmap.unschedule needs pg_cron, which is not installed in this database'
               USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM realmap.dags d WHERE d.dag_name = unschedule.dag) THEN
+        RAISE EXCEPTION 'DAG "%" does not exist', dag USING ERRCODE = 'undefined_object';
     END IF;
     IF NOT realmap._may_operate((SELECT owner FROM realmap.dags d WHERE d.dag_name = unschedule.dag)) THEN
         RAISE EXCEPTION 'role % may not unschedule DAG "%"', realmap._invoker(), dag USING ERRCODE = 'insufficient_privilege';

@@ -40,6 +40,14 @@ REALMAP_FUNCTION(realmap_fetch_url) {
     char *method = PG_ARGISNULL(1) ? pstrdup("GET") : text_to_cstring(PG_GETARG_TEXT_PP(1));
     char *body = PG_ARGISNULL(2) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(2));
     char *content_type = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
+    // both go into the request's first line and headers: a CR or LF would start another
+    // (request splitting), so the method must be an HTTP token and the type one line
+    if (method[0] == '\0' || strspn(method, "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
+                                  strlen(method))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid HTTP method \"%s\"", method), errhint("A method is a token such as GET or POST.")));
+    if (content_type != nullptr && strpbrk(content_type, "\r\n") != nullptr)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("the content type must be one line")));
     char *config = realmap::pg::pg_call(realmap::pg::spi_query_text,
                                         "SELECT coalesce(jsonb_object_agg(key, value), '{}')::text FROM realmap.config");
 

@@ -180,6 +180,35 @@ struct ResolvedFunction {
 };
 ResolvedFunction last_fn;
 
+// Runs (the rest of) a task as its DAG owner: restricted, in a fresh GUC nest level, so
+// its SETs and its rights end with it.  The owner is the current user AND the role
+// setting: realmap._invoker() reads the latter to learn who called a SECURITY DEFINER
+// API function, so without it a task's realmap.create_dag or realmap.run would count
+// as the worker's own call, a superuser's.  The role is set before the restriction (it
+// cannot be set inside a security-restricted operation) and reset after it ends (an
+// error's subtransaction abort undoes both in that order too).
+struct OwnerScope {
+    Oid save_uid;
+    int save_ctx;
+    int nest;
+};
+
+void enter_owner(const char *owner_name, Oid owner, OwnerScope *scope) {
+    GetUserIdAndSecContext(&scope->save_uid, &scope->save_ctx);
+    scope->nest = NewGUCNestLevel();
+    (void)set_config_option("role", owner_name, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    SetUserIdAndSecContext(owner, scope->save_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+}
+
+void enter_owner(const char *owner_name, OwnerScope *scope) {
+    enter_owner(owner_name, get_role_oid(owner_name, false), scope);
+}
+
+void leave_owner(OwnerScope *scope) {
+    SetUserIdAndSecContext(scope->save_uid, scope->save_ctx);
+    AtEOXact_GUC(false, scope->nest);
+}
+
 Datum call_task_function(Claimed *c, bool *isnull) {
     if (!last_fn.valid || strcmp(last_fn.name, c->function_name) != 0 || strcmp(last_fn.owner_name, c->owner) != 0) {
         last_fn.valid = false;
@@ -195,12 +224,8 @@ Datum call_task_function(Claimed *c, bool *isnull) {
         strlcpy(last_fn.owner_name, c->owner, sizeof(last_fn.owner_name));
         last_fn.valid = true;
     }
-    Oid owner = last_fn.owner;
-    Oid save_uid;
-    int save_ctx;
-    GetUserIdAndSecContext(&save_uid, &save_ctx);
-    SetUserIdAndSecContext(owner, save_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-    int nest = NewGUCNestLevel();
+    OwnerScope scope;
+    enter_owner(c->owner, last_fn.owner, &scope);
     long remaining_ms = (long)((c->lease_expires_at - GetCurrentTimestamp()) / 1000);
     long timeout_ms = c->timeout_ms < remaining_ms ? (long)c->timeout_ms : remaining_ms;
     enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms > 1 ? (int)timeout_ms : 1);
@@ -211,29 +236,8 @@ Datum call_task_function(Claimed *c, bool *isnull) {
     Datum result = FunctionCallInvoke(fcinfo);
     *isnull = fcinfo->isnull;
     disable_timeout(STATEMENT_TIMEOUT, false);
-    AtEOXact_GUC(false, nest);
-    SetUserIdAndSecContext(save_uid, save_ctx);
+    leave_owner(&scope);
     return result;
-}
-
-// Runs the rest of a task as its DAG owner: restricted, in a fresh GUC nest level, so
-// its SETs and its rights end with it.
-struct OwnerScope {
-    Oid save_uid;
-    int save_ctx;
-    int nest;
-};
-
-void enter_owner(const char *owner_name, OwnerScope *scope) {
-    Oid owner = get_role_oid(owner_name, false);
-    GetUserIdAndSecContext(&scope->save_uid, &scope->save_ctx);
-    SetUserIdAndSecContext(owner, scope->save_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-    scope->nest = NewGUCNestLevel();
-}
-
-void leave_owner(OwnerScope *scope) {
-    AtEOXact_GUC(false, scope->nest);
-    SetUserIdAndSecContext(scope->save_uid, scope->save_ctx);
 }
 
 StageTask stage_task_of(Claimed *c) {
