@@ -50,7 +50,10 @@ R=$(q -c "SELECT realmap.run('{\"max_listings\": 64}')")
 q -c "SELECT realmap.wait($R, '120 s')" >/dev/null
 read -r peak n busiest spread conns <<<"$(detail_stats)"
 is "$n" 64 "rate 20/s: 64 page requests"
-ok "$( [ "$busiest" -le 20 ]; echo $?)" "rate 20/s: no second holds more than 20 page requests (busiest: $busiest)"
+# the limiter spaces the starts 50 ms apart; the simulator sees arrivals, which a loaded
+# machine can displace by a few ms, so one window may catch an extra one or two (the
+# spread below bounds the average rate exactly)
+ok "$( [ "$busiest" -le 22 ]; echo $?)" "rate 20/s: no second holds more than 20 page requests, give or take two displaced arrivals (busiest: $busiest)"
 ok "$(awk -v s="$spread" 'BEGIN { exit !(s >= 3.0) }'; echo $?)" "64 requests spread over ${spread} s (at least 63 / 20 = 3.15 s, less the clock's grain)"
 is "$(q -c "SELECT count(*) FROM realmap.task_instances WHERE run_id = $R AND task_name = 'fetch_details' AND state = 'succeeded'")" 64 \
    "every page came through"

@@ -102,7 +102,7 @@ FUZZ_OUT=$WORK/fuzz bash "$ROOT/test/fuzz/run.sh" "$FUZZ_SECONDS" >"$WORK/fuzz.l
 FUZZ_PID=$!
 # two at a time (each script has its own cluster and simulator), the longest first
 E2E_LONGEST=$ROOT/test/e2e/pipeline_etl.sh
-prove_suite e2e prove -j2 --timer "$E2E_LONGEST" $(ls "$ROOT"/test/e2e/*.sh | grep -vxF "$E2E_LONGEST")
+prove_suite e2e prove -j2 --timer --failures --comments "$E2E_LONGEST" $(ls "$ROOT"/test/e2e/*.sh | grep -vxF "$E2E_LONGEST")
 phase "end-to-end"
 wait "$FUZZ_PID"; fuzz_rc=$?
 cat "$WORK/fuzz.log" | grep -vE '^compile |^link '
