@@ -97,6 +97,8 @@ GRANT EXECUTE ON FUNCTION realmap.geocode_project(bigint, boolean, bigint), real
 GRANT INSERT, UPDATE, DELETE ON realmap.geocode_cache, realmap.amenity_poi_cache, realmap.project_amenity_stats,
     realmap.project_scores, realmap.amenity_categories TO realmap_operator;
 GRANT DELETE ON realmap.project_locations TO realmap_operator;
+-- the map: projects as GeoJSON (what the readers are for)
+GRANT EXECUTE ON FUNCTION realmap.projects_geojson(jsonb) TO realmap_reader;
 
 -- The engine's batch functions run on tables that grow from nothing to 100,000 rows
 -- within one run, faster than autovacuum's statistics follow; a plan chosen while a

@@ -9,7 +9,7 @@
 # scored again, and the failed ones keep their earlier stats.
 set -uo pipefail
 . "$REALMAP_ROOT/test/harness/e2e_lib.sh"
-echo "1..19"
+echo "1..22"
 e2e_cluster processing "realmap.max_workers = 4" || { echo "Bail out! cluster"; exit 1; }
 start_simulator || { echo "Bail out! simulator"; exit 1; }
 use_simulator 32 0
@@ -54,6 +54,38 @@ is "$(q -c "SELECT count(*) FROM realmap.project_scores s WHERE s.price_inr IS N
               AND s.value_score IS DISTINCT FROM round(realmap.value_score(s.overall_score::float8, s.price_inr::float8,
                   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY price_inr) FROM realmap.project_scores WHERE price_inr > 0))::numeric, 2)")" 0 \
    "value scores are computed against the run's median price"
+
+# the map: every scored project as a GeoJSON feature at its position, with its scores
+q -c "SELECT realmap.projects_geojson()" >"$WORK/projects.geojson"
+q -c "SELECT project_id || ' ' || latitude || ' ' || longitude || ' ' || coalesce(s.overall_score::text, '-')
+        FROM realmap.projects p LEFT JOIN realmap.project_scores s USING (project_id)" >"$WORK/positions.txt"
+geo=$(python3 - "$WORK/projects.geojson" "$WORK/positions.txt" <<'PY'
+import json, sys
+fc = json.load(open(sys.argv[1]))
+want = {}
+for line in open(sys.argv[2]):
+    pid, lat, lon, score = line.split()
+    want[int(pid)] = (float(lat), float(lon), None if score == "-" else float(score))
+bad = []
+assert fc["type"] == "FeatureCollection"
+for f in fc["features"]:
+    g, p = f["geometry"], f["properties"]
+    lat, lon, score = want[f["id"]]
+    if f["type"] != "Feature" or g["type"] != "Point" or g["coordinates"] != [lon, lat]:
+        bad.append("%s geometry %s" % (f["id"], g))
+    if p["overall_score"] != score or p["position_source"] is None or p["registration_number"] is None:
+        bad.append("%s properties %s" % (f["id"], p))
+print(len(fc["features"]), len(bad), "; ".join(bad[:3]))
+PY
+)
+is "$geo" "1959 0 " "projects_geojson: a Point [lon, lat] per project at its position, with its position source and scores"
+is "$(q -c "SELECT jsonb_array_length(realmap.projects_geojson('{\"district\": \"raipur\", \"bbox\": [81.5, 21.1, 81.8, 21.4]}')->'features')
+              || '|' || (SELECT count(*) FROM realmap.projects WHERE district = 'Raipur'
+                           AND longitude BETWEEN 81.5 AND 81.8 AND latitude BETWEEN 21.1 AND 21.4)")" \
+   "$(q -c "SELECT count(*) FROM realmap.projects WHERE district = 'Raipur' AND longitude BETWEEN 81.5 AND 81.8 AND latitude BETWEEN 21.1 AND 21.4")|$(q -c "SELECT count(*) FROM realmap.projects WHERE district = 'Raipur' AND longitude BETWEEN 81.5 AND 81.8 AND latitude BETWEEN 21.1 AND 21.4")" \
+   "filters: district (any case) and bbox"
+is "$(q -c "SELECT realmap.projects_geojson('{\"distrct\": \"Raipur\"}')" 2>&1 | head -1)" \
+   "ERROR:  projects_geojson: unknown filter key(s) distrct" "an unknown filter key is an error naming it"
 
 echo "# $(date +%T) accuracy"
 # accuracy against the ground truth
