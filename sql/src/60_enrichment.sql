@@ -161,6 +161,7 @@ CREATE TABLE realmap.project_scores (
     run_id              bigint,
     computed_at         timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX project_scores_run ON realmap.project_scores (run_id);
 COMMENT ON TABLE realmap.project_scores IS
 'The scores of each project: location (daily needs, social infrastructure, connectivity), on-site amenities, overall and value';
 
@@ -519,32 +520,9 @@ DECLARE
     summary jsonb;
 BEGIN
     median := realmap.compute_value_scores(run, (cfg->>'scores.median_price_inr')::numeric);
-    SELECT jsonb_build_object(
-        'run_id', r.run_id, 'dag', r.dag_name,
-        'started_at', r.started_at, 'duration_s', round(extract(epoch FROM clock_timestamp() - r.started_at)::numeric, 1),
-        'tasks', (SELECT coalesce(jsonb_object_agg(t.task_name, t.states), '{}') FROM (
-                     SELECT ti.task_name, jsonb_object_agg(ti.state, ti.n) AS states FROM (
-                         SELECT x.task_name, x.state, count(*) AS n FROM realmap.task_instances x
-                          WHERE x.run_id = run AND x.task_name <> 'finalize' GROUP BY 1, 2) ti
-                      GROUP BY ti.task_name) t),
-        'error_count', (SELECT count(*) FROM realmap.task_instances x WHERE x.run_id = run AND x.state = 'failed'),
-        'errors', (SELECT coalesce(jsonb_agg(jsonb_build_object('task', e.task_name, 'item', e.item,
-                                                               'sqlstate', e.error_sqlstate, 'message', e.error_message)
-                                             ORDER BY e.task_name, e.item), '[]') FROM (
-                      SELECT x.task_name, x.item, x.error_sqlstate, x.error_message FROM realmap.task_instances x
-                       WHERE x.run_id = run AND x.state = 'failed' ORDER BY x.task_name, x.item LIMIT 20) e),
-        'errors_by_task', (SELECT coalesce(jsonb_object_agg(e.task_name, e.codes), '{}') FROM (
-                              SELECT y.task_name, jsonb_object_agg(y.error_sqlstate, y.n) AS codes FROM (
-                                  SELECT x.task_name, coalesce(x.error_sqlstate, '?') AS error_sqlstate, count(*) AS n
-                                    FROM realmap.task_instances x WHERE x.run_id = run AND x.state = 'failed'
-                                   GROUP BY 1, 2) y GROUP BY y.task_name) e),
-        'scored', (SELECT count(*) FROM realmap.task_instances x
-                    WHERE x.run_id = run AND x.task_name = 'compute_scores' AND x.state = 'succeeded'),
-        'score_status', (SELECT coalesce(jsonb_object_agg(z.score_status, z.n), '{}') FROM (
-                            SELECT s.score_status, count(*) AS n FROM realmap.project_scores s
-                             WHERE s.run_id = run GROUP BY 1) z),
-        'median_price_inr', median)
-      INTO summary FROM realmap.runs r WHERE r.run_id = run;
+    -- realmap.run_summary (70_observability.sql) is the one summary of a run; the median
+    -- it reads from the scores is null when nothing was scored, the one used is not
+    summary := realmap.run_summary(run) || jsonb_build_object('median_price_inr', median);
     INSERT INTO realmap.run_summaries (run_id, dag_name, summary) VALUES (run, ctx->>'dag', summary)
     ON CONFLICT (run_id) DO UPDATE SET summary = EXCLUDED.summary, created_at = now();
     RETURN summary;

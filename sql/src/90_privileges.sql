@@ -109,3 +109,11 @@ ALTER FUNCTION realmap._finish_runs(bigint[]) SET enable_seqscan = off;
 ALTER FUNCTION realmap._tick() SET enable_seqscan = off;
 ALTER FUNCTION realmap._recover(int, text) SET enable_seqscan = off;
 ALTER FUNCTION realmap._fail(bigint, int, text, text, text, boolean, interval, text) SET enable_seqscan = off;
+
+-- Observability (70_observability.sql): read-only, for readers (and so users and
+-- operators); PUBLIC has nothing (the REVOKEs above ran after these objects existed).
+-- The views run with their owner's rights over the engine's tables; the functions with
+-- the caller's, who needs SELECT on them (realmap_reader has it).
+GRANT SELECT ON realmap.active_tasks, realmap.open_human_tasks TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.run_summary(bigint), realmap.stage_stats(interval), realmap.metrics(interval),
+    realmap._attempts_of(bigint[]), realmap._prom_label(text), realmap._prom_num(numeric) TO realmap_reader;
