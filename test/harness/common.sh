@@ -10,7 +10,7 @@ PG_CONFIG=$PGBIN/pg_config
 REALMAP_PACKAGES="postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron
   postgresql-$PGVER-pgtap libtap-parser-sourcehandler-pgtap-perl libcurl4-openssl-dev
   nlohmann-json3-dev libgumbo-dev pkg-config libgtest-dev cmake g++ make python3 perl curl
-  clang-14 libclang-rt-14-dev"
+  clang-14 libclang-rt-14-dev chromium"
 
 # The server and initdb refuse to run as root: as root they run as user postgres.
 if [ "$(id -u)" = 0 ]; then PGOSUSER=postgres; AS=(runuser -u postgres --)

@@ -124,6 +124,9 @@ psql -X -d realmap -c "SELECT s.overall_score AS overall, s.location_score AS lo
                               s.value_bucket AS value, p.project_name, p.district, p.geo_source AS position
                          FROM realmap.project_scores s JOIN realmap.projects p USING (project_id)
                         ORDER BY s.score_status = 'ok' DESC, s.overall_score DESC NULLS LAST, p.project_id LIMIT 10"
+psql -X -At -d realmap -c "SELECT realmap.run_timeline_svg($RUN)" >"$DEMO_DIR/run-$RUN-timeline.svg"
+echo "== the run's timeline: $DEMO_DIR/run-$RUN-timeline.svg (one lane per stage, one bar per item; open it in a browser)"
+echo
 cat <<MSG
 The demo cluster is running (data in $C/data, log in $C/server.log), and the
 simulator at $SIM (log in $DEMO_DIR/simulator.log).
