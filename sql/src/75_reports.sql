@@ -101,3 +101,74 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION realmap.run_timeline_svg(bigint) IS
 'A picture of a run (SVG, 1200 px wide): one lane per task in the DAG''s order, each attempted instance a bar from its claim to its end coloured by its state (succeeded green, failed red with a tick at its end, running blue, waiting amber, skipped grey, cancelled brown), a time axis in seconds';
+
+-- ------------------------------------------------------------------ the run's report page
+-- The projects a run scored as points over Chhattisgarh (equirectangular over the
+-- portal's box, north up), coloured by overall score, with each district's name at the
+-- median of its projects' positions.  The frame is #123456, one pixel wide, so that a
+-- test (or a reader) can find the map's corners in a screenshot.
+CREATE FUNCTION realmap._run_map_svg(p_run bigint) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH box AS (SELECT 17.790535::float8 AS lat0, 24.076559::float8 AS lat1, 80.456686::float8 AS lon0,
+                        84.368570::float8 AS lon1, 500::float8 AS w,
+                        -- a degree of longitude is cos(21°) of a degree of latitude here
+                        round(500 * (24.076559 - 17.790535) / ((84.368570 - 80.456686) * cos(radians(21))))::float8 AS h),
+    pts AS (SELECT p.project_id, p.district, p.latitude, p.longitude, s.overall_score,
+                   (p.longitude - b.lon0) / (b.lon1 - b.lon0) * b.w AS x, (b.lat1 - p.latitude) / (b.lat1 - b.lat0) * b.h AS y
+              FROM realmap.project_scores s JOIN realmap.projects p USING (project_id), box b
+             WHERE s.run_id = p_run AND p.latitude BETWEEN b.lat0 AND b.lat1 AND p.longitude BETWEEN b.lon0 AND b.lon1)
+    SELECT format('<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-size="11" '
+                  'font-family="DejaVu Sans, sans-serif">', b.w + 2, b.h + 2, b.w + 2, b.h + 2)
+        || format('<rect x="0.5" y="0.5" width="%s" height="%s" fill="#fbfbf8" stroke="#123456" stroke-width="1"/>', b.w + 1, b.h + 1)
+        || coalesce((SELECT string_agg(format('<text x="%s" y="%s" text-anchor="middle" fill="#9e9e9e">%s</text>',
+                                              round(d.x::numeric, 1), round(d.y::numeric, 1), realmap._xml(d.district)), '')
+                       FROM (SELECT district, percentile_cont(0.5) WITHIN GROUP (ORDER BY x) + 1 AS x,
+                                    percentile_cont(0.5) WITHIN GROUP (ORDER BY y) - 6 AS y
+                               FROM pts WHERE district IS NOT NULL GROUP BY district) d), '')
+        || coalesce((SELECT string_agg(format('<circle cx="%s" cy="%s" r="3" fill="%s"><title>%s</title></circle>',
+                                              round((x + 1)::numeric, 1), round((y + 1)::numeric, 1),
+                                              CASE WHEN overall_score >= 70 THEN '#2e7d32' WHEN overall_score >= 50 THEN '#f9a825'
+                                                   WHEN overall_score IS NOT NULL THEN '#d32f2f' ELSE '#9e9e9e' END,
+                                              project_id || ': ' || coalesce(overall_score::text, 'no score')), ''
+                                    ORDER BY project_id) FROM pts), '')
+        || '</svg>'
+      FROM box b
+$$;
+
+CREATE FUNCTION realmap.run_report_html(run_id bigint) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s jsonb := realmap.run_summary(run_report_html.run_id);
+    html text;
+BEGIN
+    html := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+         || format('<title>realmap run %s</title>', s->>'run_id')
+         || '<style>body{font-family:"DejaVu Sans",sans-serif;margin:16px;color:#222}'
+            'table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}'
+            'h1{font-size:20px}h2{font-size:16px;margin-top:24px}.err{color:#b71c1c}</style></head><body>'
+         || format('<h1>realmap run %s · %s · %s</h1>', s->>'run_id', realmap._xml(s->>'dag'), realmap._xml(s->>'state'))
+         || format('<p>started %s, %s s; %s failed items; %s projects scored</p>', realmap._xml(s->>'started_at'),
+                   coalesce(s->>'duration_s', '?'), s->>'error_count', coalesce(s->>'scored', '0'))
+         || '<h2>Tasks</h2><table><tr><th>task</th><th>instances by state</th></tr>'
+         || coalesce((SELECT string_agg(format('<tr><td>%s</td><td>%s</td></tr>', realmap._xml(t.key),
+                                               realmap._xml((SELECT string_agg(x.key || ' ' || x.value, ', ' ORDER BY x.key)
+                                                               FROM jsonb_each_text(t.value) x))), '' ORDER BY t.key)
+                        FROM jsonb_each(s->'tasks') t), '')
+         || '</table><h2>Timeline</h2>' || realmap.run_timeline_svg(run_report_html.run_id)
+         || '<h2>Failures</h2>'
+         || coalesce((SELECT '<table><tr><th>task</th><th>item</th><th>SQLSTATE</th><th>error</th></tr>'
+                             || string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="err">%s</td></tr>',
+                                                  realmap._xml(i.task_name), realmap._xml(i.item), realmap._xml(i.error_sqlstate),
+                                                  realmap._xml(left(i.error_message, 300))), '' ORDER BY i.task_name, i.item)
+                             || '</table>'
+                        FROM (SELECT * FROM realmap.task_instances x
+                               WHERE x.run_id = run_report_html.run_id AND x.state = 'failed'
+                               ORDER BY x.task_name, x.item LIMIT 500) i), '<p>none</p>')
+         || '<h2>Map</h2><p>the projects this run scored: green overall &#8805; 70, amber &#8805; 50, red below, '
+            'grey without a score; names at the median of each district''s projects</p>'
+         || realmap._run_map_svg(run_report_html.run_id)
+         || '</body></html>';
+    RETURN html;
+END $$;
+COMMENT ON FUNCTION realmap.run_report_html(bigint) IS
+'One self-contained HTML page (no script, no network) for a run: its summary, tasks, timeline, failures with their errors, and a map of the projects it scored over Chhattisgarh';

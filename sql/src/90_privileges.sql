@@ -99,7 +99,8 @@ GRANT INSERT, UPDATE, DELETE ON realmap.geocode_cache, realmap.amenity_poi_cache
 GRANT DELETE ON realmap.project_locations TO realmap_operator;
 -- the map: projects as GeoJSON (what the readers are for)
 GRANT EXECUTE ON FUNCTION realmap.projects_geojson(jsonb) TO realmap_reader;
-GRANT EXECUTE ON FUNCTION realmap.run_timeline_svg(bigint), realmap._xml(text), realmap._state_colour(text) TO realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.run_timeline_svg(bigint), realmap._xml(text), realmap._state_colour(text),
+    realmap.run_report_html(bigint), realmap._run_map_svg(bigint) TO realmap_reader;
 
 -- The engine's batch functions run on tables that grow from nothing to 100,000 rows
 -- within one run, faster than autovacuum's statistics follow; a plan chosen while a
