@@ -426,9 +426,12 @@ BEGIN
         RAISE EXCEPTION 'DAG "%" has active runs', dag USING ERRCODE = 'object_in_use',
               HINT = 'Cancel them with realmap.cancel(run_id) first.';
     END IF;
-    -- its schedule goes with it: a later DAG of the same name must not inherit it
-    IF to_regclass('cron.job') IS NOT NULL AND EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'realmap:' || dag) THEN
-        EXECUTE 'SELECT cron.unschedule($1::name)' USING 'realmap:' || dag;
+    -- its schedule goes with it: a later DAG of the same name must not inherit it (the
+    -- inner IF is planned only where pg_cron is installed)
+    IF to_regclass('cron.job') IS NOT NULL THEN
+        IF EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'realmap:' || dag) THEN
+            EXECUTE 'SELECT cron.unschedule($1::name)' USING 'realmap:' || dag;
+        END IF;
     END IF;
     DELETE FROM realmap.runs WHERE dag_name = dag;
     DELETE FROM realmap.dags WHERE dag_name = dag;
