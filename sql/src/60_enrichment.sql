@@ -57,6 +57,11 @@ CREATE FUNCTION realmap.choose_location(candidates jsonb) RETURNS jsonb
 COMMENT ON FUNCTION realmap.choose_location(jsonb) IS
 'The position of a project from every source: [{source_type, latitude, longitude, precision?, query_level?, suspect?}] -> {found, latitude, longitude, source_type, precision, flags, candidates}; RERA''s own positions rank as "site" (README: Where a project is)';
 
+CREATE FUNCTION realmap.chhattisgarh_box() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'realmap_chhattisgarh_box' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION realmap.chhattisgarh_box() IS
+'The box a position must lie in ({min_lat, max_lat, min_lon, max_lon}: the portal''s own, lat 17.790535-24.076559, lon 80.456686-84.368570)';
+
 CREATE FUNCTION realmap._read_nominatim(body text, level text, expected_district text) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'realmap_read_nominatim' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 

@@ -109,10 +109,13 @@ COMMENT ON FUNCTION realmap.run_timeline_svg(bigint) IS
 -- test (or a reader) can find the map's corners in a screenshot.
 CREATE FUNCTION realmap._run_map_svg(p_run bigint) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH box AS (SELECT 17.790535::float8 AS lat0, 24.076559::float8 AS lat1, 80.456686::float8 AS lon0,
-                        84.368570::float8 AS lon1, 500::float8 AS w,
-                        -- a degree of longitude is cos(21°) of a degree of latitude here
-                        round(500 * (24.076559 - 17.790535) / ((84.368570 - 80.456686) * cos(radians(21))))::float8 AS h),
+    WITH c AS (SELECT realmap.chhattisgarh_box() AS b),
+    box AS (SELECT (b->>'min_lat')::float8 AS lat0, (b->>'max_lat')::float8 AS lat1, (b->>'min_lon')::float8 AS lon0,
+                   (b->>'max_lon')::float8 AS lon1, 500::float8 AS w,
+                   -- a degree of longitude is cos(21°) of a degree of latitude here
+                   round(500 * ((b->>'max_lat')::float8 - (b->>'min_lat')::float8)
+                         / (((b->>'max_lon')::float8 - (b->>'min_lon')::float8) * cos(radians(21))))::float8 AS h
+              FROM c),
     pts AS (SELECT p.project_id, p.district, p.latitude, p.longitude, s.overall_score,
                    (p.longitude - b.lon0) / (b.lon1 - b.lon0) * b.w AS x, (b.lat1 - p.latitude) / (b.lat1 - b.lat0) * b.h AS y
               FROM realmap.project_scores s JOIN realmap.projects p USING (project_id), box b

@@ -84,7 +84,7 @@ GRANT USAGE ON SEQUENCE realmap.parent_projects_parent_project_id_seq, realmap.p
 GRANT SELECT ON realmap.portal_sessions TO realmap_operator;
 -- enrichment and scoring: the pure functions for readers; geocoding and amenity counts
 -- ask outside services and write, so they are for operators (and the DAG owner)
-GRANT EXECUTE ON FUNCTION realmap.score_from_stats(jsonb), realmap.value_score(float8, float8, float8),
+GRANT EXECUTE ON FUNCTION realmap.chhattisgarh_box(), realmap.score_from_stats(jsonb), realmap.value_score(float8, float8, float8),
     realmap.value_bucket(float8), realmap.normalize_address(jsonb), realmap.geocode_candidates(jsonb),
     realmap.choose_location(jsonb), realmap._read_nominatim(text, text, text), realmap.default_amenity_categories(),
     realmap.overpass_query(float8, float8, jsonb, int), realmap.amenity_stats(float8, float8, jsonb, jsonb)

@@ -256,3 +256,12 @@ REALMAP_FUNCTION(realmap_default_amenity_categories) {
     { out = dump_json(realmap::amenities::to_json(realmap::amenities::default_amenity_tags())); }
     PG_RETURN_DATUM(jsonb_from_cstring(out));
 }
+
+// realmap.chhattisgarh_box() -> jsonb {min_lat, max_lat, min_lon, max_lon}: the box a
+// position must lie in (core/geo/cg_bbox.hpp), for the SQL that draws or filters by it.
+REALMAP_FUNCTION(realmap_chhattisgarh_box) {
+    const realmap::geo::BoundingBox &b = realmap::geo::kChhattisgarhBox;
+    char *out = psprintf("{\"min_lat\": %.6f, \"max_lat\": %.6f, \"min_lon\": %.6f, \"max_lon\": %.6f}", b.min_lat,
+                         b.max_lat, b.min_lon, b.max_lon);
+    PG_RETURN_DATUM(jsonb_from_cstring(out));
+}
