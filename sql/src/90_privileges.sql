@@ -82,6 +82,11 @@ GRANT USAGE ON SEQUENCE realmap.parent_projects_parent_project_id_seq, realmap.p
     realmap.units_unit_id_seq, realmap.project_locations_location_id_seq,
     realmap.project_pricing_snapshots_snapshot_id_seq, realmap.data_provenance_provenance_id_seq TO realmap_operator;
 GRANT SELECT ON realmap.portal_sessions TO realmap_operator;
+-- secrets (62_secrets.sql): operators write them and list their names; no one but the
+-- owner reads a value, and realmap._secret_header is for realmap.so alone
+REVOKE SELECT ON realmap.secrets, realmap.secret_names FROM realmap_reader;
+GRANT EXECUTE ON FUNCTION realmap.set_secret(text, text, text, text), realmap.drop_secret(text) TO realmap_operator;
+GRANT SELECT ON realmap.secret_names TO realmap_operator;
 -- enrichment and scoring: the pure functions for readers; geocoding and amenity counts
 -- ask outside services and write, so they are for operators (and the DAG owner)
 GRANT EXECUTE ON FUNCTION realmap.chhattisgarh_box(), realmap.score_from_stats(jsonb), realmap.value_score(float8, float8, float8),

@@ -23,7 +23,9 @@ std::string http_error_sqlstate(const net::HttpResponse &response) {
 
 TaskError http_task_error(const net::HttpResponse &response) {
     std::string hint;
-    if (response.error == net::HttpErrorKind::NotAllowed)
+    // (NotAllowed is also a scheme, an address, a header or a credential's host: their
+    // messages say what to change; only a host outside the list names the list)
+    if (response.error == net::HttpErrorKind::NotAllowed && response.message.find("(allowed: ") != std::string::npos)
         hint = "The hosts realmap may reach are the config key http.allowed_hosts (UPDATE realmap.config ...).";
     else if (response.error == net::HttpErrorKind::TooLarge)
         hint = "The limit is the config key http.max_body_bytes.";

@@ -297,6 +297,7 @@ public:
     std::string host;            // the limiter's key
     bool send_body;
     std::vector<std::string> extra_headers;
+    bool send_credentials = true;  // false once a redirect left the request's host
     std::unique_ptr<CURL, CurlEasyDeleter> easy;
     curl_slist *header_list = nullptr;
     bool in_multi = false;
@@ -392,6 +393,7 @@ void Transfer::follow(const std::string &target, const std::string &target_host,
     }
     if (target_host != host) {
         // Credentials meant for one host are not handed to another (curl does the same).
+        send_credentials = false;
         extra_headers.erase(std::remove_if(extra_headers.begin(), extra_headers.end(),
                                            [](const std::string &line) {
                                                auto name = header_name(line);
@@ -497,6 +499,8 @@ std::string Transfer::start() {
         header_list = next;
     };
     for (const std::string &line : extra_headers) add_header(line);
+    if (send_credentials)
+        for (const std::string &line : request.credential_headers) add_header(line);
     if (send_body && !request.content_type.empty() && !has_content_type)
         add_header("Content-Type: " + request.content_type);
     // Without this curl waits for "100 Continue" before large bodies: a round trip
@@ -797,6 +801,14 @@ std::vector<HttpResponse> ClientCore::perform(const std::vector<HttpRequest> &re
             r.final_url = requests[i].url;
             std::string host;
             std::string why = check_url(requests[i].url, &host);
+            for (const std::string &line : requests[i].headers)
+                if (why.empty() && line.find_first_of("\r\n") != std::string::npos)
+                    why = "header \"" + std::string(header_name(line)) + "\" contains a line break";
+            for (const std::string &line : requests[i].credential_headers)
+                if (why.empty() && line.find_first_of("\r\n") != std::string::npos)
+                    why = "a credential header contains a line break";  // its name may be a secret too
+            if (why.empty() && !requests[i].credential_headers.empty() && !iequals(host, requests[i].credential_host))
+                why = "its credential is for host \"" + requests[i].credential_host + "\", not \"" + host + "\"";
             if (!why.empty()) {
                 r.error = HttpErrorKind::NotAllowed;
                 r.message = normalized_method(requests[i]) + " " + requests[i].url + ": " + why;

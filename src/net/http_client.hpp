@@ -51,6 +51,11 @@ struct HttpRequest {
     std::string body;                   // sent when not empty (POST sends it even when empty)
     std::string content_type;           // the Content-Type header, when not empty
     std::vector<std::string> headers;   // extra header lines, "Name: value"
+    // Header lines carrying a credential (an API key) meant for credential_host only: a
+    // request to another host is refused, a redirect elsewhere goes without them, and
+    // they are never part of a message.
+    std::vector<std::string> credential_headers;
+    std::string credential_host;
     std::size_t user_index = 0;         // copied to the response, for the caller's bookkeeping
     // Politeness of its own: a service with a policy of its own (Nominatim asks for one
     // request per second) names a group, and its requests are counted under

@@ -27,6 +27,7 @@
 #include "pg/json_text.hpp"
 #include "pg/http_process_client.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/secrets.hpp"
 #include "pg/sql_json.hpp"
 
 extern "C" {
@@ -64,6 +65,11 @@ realmap::net::HttpResponse service_fetch(const json &config, const realmap::port
     request.limit_group = group;
     request.limits = service.limits;
     if (!service.user_agent.empty()) request.headers.push_back("User-Agent: " + service.user_agent);
+    if (!service.secret.empty()) {
+        realmap::pg::SecretHeader secret = realmap::pg::pg_call(realmap::pg::secret_header, service.secret.c_str());
+        request.credential_headers.push_back(secret.line);
+        request.credential_host = secret.host;
+    }
     return client.fetch(request, realmap::pg::postgres_interrupt_pending);
 }
 

@@ -14,7 +14,7 @@
 #              Overpass query error is a syntax error (42601), never retried
 set -uo pipefail
 . "$REALMAP_ROOT/test/harness/e2e_lib.sh"
-echo "1..18"
+echo "1..21"
 e2e_cluster enrich "realmap.max_workers = 4" || { echo "Bail out! cluster"; exit 1; }
 start_simulator --log || { echo "Bail out! simulator"; exit 1; }
 use_simulator 32 0
@@ -419,3 +419,48 @@ err=$(qerr -c "SELECT realmap._overpass_fetch('[out:json];foo;', realmap._amenit
 ok "$( [[ "$err" == 42601\|*"parse error"* ]] && [ "$(sim_count overpass)" = 1 ] && [ "$(sim_count overpass 400)" = 1 ]; echo $?)" \
    "an unsupported Overpass query: the error names Overpass's message, SQLSTATE ${err%%|*} (not retryable), after a single request"
 echo "#   error: $err"
+
+# ====================================================================== secrets
+# 19-21. An API key for a Nominatim behind a gateway (the simulator's require_header):
+# set by an operator as a secret, named by geocode.secret, sent by the DAG's tasks; a
+# wrong key fails the task with the gateway's 401; neither key appears in any realmap
+# table but realmap.secrets (a data-only dump of the schema) nor in the server's log.
+KEY="rm-e2e-key-$RANDOM$RANDOM"
+BADKEY="rm-e2e-wrong-$RANDOM$RANDOM"
+q >/dev/null <<SQL
+CREATE ROLE e2e_ops LOGIN IN ROLE realmap_operator;
+SET ROLE e2e_ops;
+SELECT realmap.set_secret('nominatim.key', '$KEY', '127.0.0.1', 'X-Api-Key');
+RESET ROLE;
+CREATE FUNCTION public.geocode_again(ctx jsonb) RETURNS jsonb LANGUAGE sql AS
+  \$\$ SELECT realmap.geocode_project((ctx #>> '{params,project}')::bigint, geocode_all => true) \$\$;
+SELECT realmap.create_dag('geocode_with_key');
+SELECT realmap.add_task('geocode_with_key', 'geocode', 'public.geocode_again(jsonb)', max_attempts => 1);
+SQL
+setcfg geocode.secret '"nominatim.key"'
+sim POST /__sim/faults "{\"nominatim\": {\"require_header\": \"X-Api-Key: $KEY\"}}" >/dev/null
+forget_candidates "$P1"
+sim POST /__sim/stats/reset >/dev/null
+RK=$(q -c "SELECT realmap.run('{\"project\": $P1}', dag => 'geocode_with_key')")
+st=$(q -c "SELECT realmap.wait($RK, '60 s')")
+ok "$( [ "$st" = succeeded ] && [ "$(sim_count nominatim 200)" -ge 1 ] && [ "$(sim_count nominatim 401)" = 0 ]; echo $?)" \
+   "with the secret, the task geocodes through the gateway: run $st, $(sim_count nominatim 200) answered, $(sim_count nominatim 401) refused"
+[ "$st" = succeeded ] || q -c "SELECT task_name, state, error_message FROM realmap.task_instances WHERE run_id = $RK" | diag
+
+q -c "SET ROLE e2e_ops; SELECT realmap.set_secret('nominatim.key', '$BADKEY', '127.0.0.1', 'X-Api-Key')" >/dev/null
+forget_candidates "$P1"
+RB=$(q -c "SELECT realmap.run('{\"project\": $P1}', dag => 'geocode_with_key')")
+st=$(q -c "SELECT realmap.wait($RB, '60 s')")
+err=$(q -c "SELECT error_sqlstate || '|' || error_message FROM realmap.task_instances WHERE run_id = $RB")
+ok "$( [ "$st" = failed ] && [[ "$err" == 22000\|*"HTTP 401 Unauthorized"* ]]; echo $?)" \
+   "with a wrong key, the task fails with the gateway's answer (not retried): run $st, $err"
+
+sim DELETE /__sim/faults >/dev/null
+setcfg geocode.secret null
+CLUSTER=$PGHOST   # (the cluster's directory; $C is reused above)
+"$PGBIN/pg_dump" -d realmap_test --data-only -n realmap \
+  -T realmap.secrets >"$WORK/realmap_data.sql" 2>"$WORK/pg_dump.err"
+dumped=$(wc -c <"$WORK/realmap_data.sql")
+leaks=$(grep -c -e "$KEY" -e "$BADKEY" "$WORK/realmap_data.sql" "$CLUSTER/server.log" | awk -F: '{ n += $NF } END { print n + 0 }')
+ok "$( [ "$dumped" -gt 100000 ] && [ "$leaks" = 0 ] && grep -q "$BADKEY" <(q -c "SELECT value FROM realmap.secrets"); echo $?)" \
+   "neither key is in any realmap table but realmap.secrets (data dump of ${dumped} bytes) nor in the server log: $leaks occurrences"

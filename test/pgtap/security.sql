@@ -8,7 +8,7 @@
 \ir tap_settings.psql
 SET client_min_messages = warning;
 BEGIN;
-SELECT plan(162);
+SELECT plan(172);
 
 -- ================================================================ fixtures
 CREATE ROLE secx_nobody;                          -- no memberships: what PUBLIC may do
@@ -129,11 +129,11 @@ SELECT ok(has_table_privilege('realmap_operator', 'realmap.portal_sessions', 'SE
 -- The reviewed list: a new SECURITY DEFINER function must be added here deliberately.
 SELECT is(ARRAY(SELECT secx.fn(p.oid) FROM pg_proc p
                  WHERE p.pronamespace = 'realmap'::regnamespace AND p.prosecdef ORDER BY secx.fn(p.oid) COLLATE "C"),
-          ARRAY['_scheduled_run(jsonb, text)',
+          ARRAY['_scheduled_run(jsonb, text)', '_secret_header(text)',
                 'add_task(text, text, text, text[], text, text, text, integer, interval, double precision, interval, double precision, interval, integer, integer)',
                 'cancel(bigint)', 'cleanup_history(interval)', 'create_dag(text, integer, jsonb, text)', 'drop_dag(text)',
-                'rerun(bigint, text)', 'resume(bigint)', 'run(jsonb, text, text)', 'schedule(text, jsonb, text)',
-                'signal(bigint, jsonb)', 'solve_captcha(bigint, text)', 'unschedule(text)'],
+                'drop_secret(text)', 'rerun(bigint, text)', 'resume(bigint)', 'run(jsonb, text, text)',
+                'schedule(text, jsonb, text)', 'set_secret(text, text, text, text)', 'signal(bigint, jsonb)', 'solve_captcha(bigint, text)', 'unschedule(text)'],
           'the SECURITY DEFINER functions are the reviewed API');
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
                  WHERE p.pronamespace = 'realmap'::regnamespace AND p.prosecdef
@@ -167,8 +167,9 @@ SELECT is(ARRAY(
 -- ---- realmap_reader: reads, cannot start, cancel, rerun or define work
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                  WHERE c.relnamespace = 'realmap'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
-                   AND c.relname <> 'portal_sessions' AND NOT has_table_privilege('realmap_reader', c.oid, 'SELECT')
-                 ORDER BY 1), '{}'::text[], 'realmap_reader may read every realmap table and view but portal_sessions');
+                   AND c.relname NOT IN ('portal_sessions', 'secrets', 'secret_names')
+                   AND NOT has_table_privilege('realmap_reader', c.oid, 'SELECT')
+                 ORDER BY 1), '{}'::text[], 'realmap_reader may read every realmap table and view but portal_sessions and the secrets');
 SET ROLE secx_reader;
 SELECT lives_ok($$SELECT count(*) FROM realmap.runs, realmap.dags WHERE runs.dag_name = dags.dag_name$$, 'a reader reads runs and DAGs');
 SELECT lives_ok($$SELECT count(*) FROM realmap.task_attempts$$, 'a reader reads the task_attempts view');
@@ -353,34 +354,55 @@ SELECT ok(to_regclass('secx.canary') IS NOT NULL AND to_regclass('secx.pwned') I
     'after the names, parameters and keys: the canary and realmap.runs exist, secx.pwned does not');
 
 -- ================================================================ (f) secrets
--- realmap has no secret store today (no API keys yet; geocode.email is a contact
--- address, not a secret).  These three say what it must be once a key exists.
-DO $$ BEGIN
-    IF to_regclass('realmap.secrets') IS NOT NULL THEN
-        EXECUTE $q$INSERT INTO realmap.secrets (key, value) VALUES ('secx.api_key', 'secx-secret-7f3a')$q$;
-    END IF;
-EXCEPTION WHEN OTHERS THEN RAISE WARNING 'could not store a test secret: %', SQLERRM;
-END $$;
-SELECT realmap.run('{}', dag => 'secx_root') AS secret_run \gset
-SELECT todo('realmap has no secret store yet: realmap.secrets does not exist', 3);
+-- API keys live in realmap.secrets (62_secrets.sql): only the owner reads a value;
+-- config and runs hold a secret's name; operators set secrets without reading them.
 SELECT has_table('realmap'::name, 'secrets'::name, 'secrets such as API keys live in realmap.secrets');
-SELECT ok(coalesce((SELECT bool_and(NOT has_any_column_privilege(r, c.oid, 'SELECT,INSERT,UPDATE,DELETE'))
-                      FROM pg_class c, unnest(ARRAY['secx_nobody', 'realmap_reader', 'realmap_user', 'realmap_operator']) r
-                     WHERE c.oid = to_regclass('realmap.secrets')), false),
-    'realmap.secrets is readable by the extension owner only (not PUBLIC, readers, users or operators)');
-SELECT ok(to_regclass('realmap.secrets') IS NOT NULL
-          AND (SELECT config::text NOT LIKE '%secx-secret-7f3a%' FROM realmap.runs WHERE run_id = :secret_run),
-    'a run''s stored config (realmap.runs.config, readable by readers) does not contain the secret');
--- what holds today
+SELECT is(ARRAY(SELECT r || ' ' || p FROM unnest(ARRAY['secx_nobody', 'realmap_reader', 'realmap_user', 'realmap_operator']) r,
+                       unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
+                 WHERE has_table_privilege(r, 'realmap.secrets', p)
+                    OR (p <> 'DELETE' AND has_any_column_privilege(r, 'realmap.secrets', p))), '{}'::text[],
+    'realmap.secrets is readable and writable by the extension owner only (not PUBLIC, readers, users or operators)');
+SELECT is(ARRAY(SELECT r FROM unnest(ARRAY['secx_nobody', 'realmap_reader', 'realmap_user', 'realmap_operator']) r
+                 WHERE has_function_privilege(r, 'realmap._secret_header(text)', 'EXECUTE')), '{}'::text[],
+    'no role may call realmap._secret_header from SQL (realmap.so reads secrets for the requests that need them)');
+SELECT is(ARRAY(SELECT r || ' ' || f FROM unnest(ARRAY['secx_nobody', 'realmap_reader', 'realmap_user']) r,
+                       unnest(ARRAY['realmap.set_secret(text, text, text, text)', 'realmap.drop_secret(text)']) f
+                 WHERE has_function_privilege(r, f, 'EXECUTE')), '{}'::text[],
+    'only operators may set or drop secrets');
+SELECT ok(NOT has_table_privilege('realmap_user', 'realmap.secret_names', 'SELECT')
+          AND has_table_privilege('realmap_operator', 'realmap.secret_names', 'SELECT'),
+    'operators (not users or readers) list the secrets'' names');
+SET ROLE secx_ops;
+SELECT lives_ok($$SELECT realmap.set_secret('secx.api_key', 'secx-secret-7f3a', '127.0.0.1', 'X-Api-Key')$$,
+    'an operator sets a secret');
+SELECT throws_ok($$SELECT value FROM realmap.secrets$$, '42501', NULL, 'but cannot read it back');
+SELECT results_eq($$SELECT name, header, host FROM realmap.secret_names WHERE name = 'secx.api_key'$$,
+    $$VALUES ('secx.api_key'::text, 'X-Api-Key'::text, '127.0.0.1'::text)$$, 'realmap.secret_names shows it without its value');
+SELECT throws_ok($$SELECT realmap.set_secret('secx.bad', E'line one\nX-Injected: 1', '127.0.0.1', 'X-Api-Key')$$, '22023',
+    'the value of secret "secx.bad" must be one non-empty line', 'a value with a line break is refused, without echoing it');
+SELECT throws_ok($$SELECT realmap.set_secret('secx.bad', 'v', 'http://127.0.0.1/', 'X-Api-Key')$$, '22023',
+    'invalid host ''http://127.0.0.1/'' for secret "secx.bad"', 'a secret is bound to a host, not a URL');
+SELECT throws_ok($$SELECT realmap.set_secret('secx.bad', 'v', '127.0.0.1', 'X-Api-Key: x')$$, '22023', NULL,
+    'the header is a header name');
+RESET ROLE;
+UPDATE realmap.config SET value = '"secx.api_key"' WHERE key = 'geocode.secret';
+SELECT realmap.run('{}', dag => 'secx_root') AS secret_run \gset
+SELECT ok((SELECT config->>'geocode.secret' = 'secx.api_key' AND config::text NOT LIKE '%secx-secret-7f3a%'
+             FROM realmap.runs WHERE run_id = :secret_run),
+    'a run''s stored config (realmap.runs.config, readable by readers) names the secret and does not contain it');
 SELECT is(ARRAY(SELECT key FROM realmap.config
-                 WHERE key ~* '(secret|password|passwd|token|api[_.-]?key|credential|private)' ORDER BY 1), '{}'::text[],
-    'no realmap.config key holds a credential (config is copied into every run, which readers read)');
-SELECT is(ARRAY(SELECT k FROM realmap.runs r, jsonb_object_keys(r.config) k
-                 WHERE r.run_id = :secret_run AND k ~* '(secret|password|passwd|token|api[_.-]?key|credential|private)'),
-    '{}'::text[], 'nor does a run''s stored config');
+                 WHERE key ~* '(secret|password|passwd|token|api[_.-]?key|credential|private)'
+                   AND value <> 'null' AND NOT (value #>> '{}' IN (SELECT name FROM realmap.secrets)) ORDER BY 1),
+    '{}'::text[], 'the config keys of credentials hold the name of a realmap.secrets entry, nothing else');
+SELECT matches(secx.error_of($$SELECT realmap._nominatim_fetch('Raipur', '{"geocode.secret": "secx.api_key",
+                 "geocode.base_url": "http://192.0.2.1", "http.allowed_hosts": ["192.0.2.1"]}')$$),
+    '^42501: GET http://192\.0\.2\.1/search\?q=Raipur[^ ]*: its credential is for host "127\.0\.0\.1", not "192\.0\.2\.1"$',
+    'a service pointed at another host than its secret''s is refused before any request, naming both hosts, not the value');
+SELECT throws_ok($$SELECT realmap._nominatim_fetch('Raipur', '{"geocode.secret": "secx.nonesuch"}')$$, '42704',
+    'secret "secx.nonesuch" does not exist', 'a config naming a secret that does not exist fails clearly');
 SELECT is(ARRAY(SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
                  WHERE c.relnamespace = 'realmap'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
-                   AND a.attname ~* '(cookie|secret|password|token|api_?key)'
+                   AND (a.attname ~* '(cookie|secret|password|token|api_?key)' OR c.relname = 'secrets')
                    AND has_column_privilege('realmap_reader', c.oid, a.attnum, 'SELECT')
                  ORDER BY 1), '{}'::text[],
     'no column holding cookies or credentials is readable by realmap_reader');

@@ -52,6 +52,7 @@ FAULT_KEYS = {
     "oversize_rate": float, "oversize_bytes": int,
     "redirect_rate": float, "redirect_to": str,
     "times": int,
+    "require_header": str,
     "match": lambda v: [str(x) for x in v] if isinstance(v, list) else [str(v)],
 }
 FAULT_DEFAULTS = {"error_status": 503, "retry_after": 2, "drip_bytes": 512, "drip_interval_ms": 100.0,
@@ -59,7 +60,7 @@ FAULT_DEFAULTS = {"error_status": 503, "retry_after": 2, "drip_bytes": 512, "dri
 # the order in which a request's single draw picks a fault
 FAULT_ORDER = ("reset_rate", "garbage_rate", "rate_429", "error_rate", "redirect_rate", "truncate_rate",
                "oversize_rate", "drip_rate")
-REASONS = {200: "OK", 100: "Continue", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+REASONS = {200: "OK", 100: "Continue", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            405: "Method Not Allowed", 413: "Payload Too Large", 429: "Too Many Requests",
            431: "Request Header Fields Too Large", 500: "Internal Server Error", 502: "Bad Gateway",
            503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -734,6 +735,11 @@ class Sim:
                             h = hashlib.sha256(b"j%d:%d" % (self.stats.total, id(writer))).digest()
                             lat += spec["jitter_ms"] * int.from_bytes(h[:4], "big") / 2.0 ** 32
                         await asyncio.sleep(lat / 1000.0)
+                    if spec and spec.get("require_header"):
+                        # an API gateway: no answer without the credential
+                        name, _, value = spec["require_header"].partition(":")
+                        if headers.get(name.strip().lower()) != value.strip():
+                            fault = "unauthorized"
                     if fault == "reset":
                         status = "reset"
                         self.reset(writer)
@@ -744,7 +750,10 @@ class Sim:
                         writer.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + rng.randbytes(2048))
                         await writer.drain()
                         raise Closed()
-                    if fault == "429":
+                    if fault == "unauthorized":
+                        resp = Response(401, b'{"error": "missing or wrong credential header"}',
+                                        ctype="application/json")
+                    elif fault == "429":
                         resp = Response(429, b"<html><body><h1>429 Too Many Requests</h1></body></html>",
                                         headers=[(b"Retry-After", str(spec["retry_after"]).encode())])
                     elif fault == "error":

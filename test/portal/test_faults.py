@@ -135,6 +135,15 @@ class FaultTest(unittest.TestCase):
         st, h, body = self.sim.get(DETAIL)
         self.assertEqual(h["location"], "http://portal-mirror.invalid" + DETAIL)
 
+    def test_require_header_answers_401_without_the_credential(self):
+        self.sim.set_faults({"nominatim": {"require_header": "X-Api-Key: s3cret"}})
+        st, h, body = self.sim.get(SEARCH)
+        self.assertEqual(st, 401)
+        self.assertIn(b"credential", body)
+        self.assertEqual(self.sim.get(SEARCH, headers={"X-Api-Key": "wrong"})[0], 401)
+        self.assertEqual(self.sim.get(SEARCH, headers={"x-api-key": "s3cret"})[0], 200)
+        self.assertEqual(self.sim.get(DETAIL)[0], 200, "other endpoints ask for nothing")
+
     def test_latency_and_jitter(self):
         self.sim.set_faults({"nominatim": {"latency_ms": 300, "jitter_ms": 100}})
         t = time.time()

@@ -380,6 +380,59 @@ TEST_F(HttpClientTest, RedirectWithinAllowedHostsTakesASlotPerHop) {
     EXPECT_EQ(limiter.inner.inflight("127.0.0.1") + limiter.inner.inflight("localhost"), 0);
 }
 
+TEST_F(HttpClientTest, CredentialHeadersGoToTheRequestsHostOnly) {
+    const std::string key = "X-Api-Key: k-7f3a";
+    HttpClientOptions o = options();
+    o.allowed_hosts = {"127.0.0.1", "localhost"};
+    HttpClient client(o);
+    HttpRequest with_key = get(kDetail);
+    with_key.credential_headers = {key};
+    with_key.credential_host = "127.0.0.1";
+    // the "gateway" asks every request for the key
+    sim().set_faults({{"*", {{"require_header", key}}}});
+    EXPECT_EQ(client.fetch(get(kDetail)).status, 401);
+    HttpResponse direct = client.fetch(with_key);
+    ASSERT_TRUE(direct.ok()) << direct.message;
+    // a redirect within the same host keeps the key
+    sim().set_faults({{"*", {{"require_header", key}}},
+                      {"detail", {{"redirect_rate", 1}, {"redirect_to", sim().base_url()}, {"times", 1}}}});
+    HttpResponse same = client.fetch(with_key);
+    EXPECT_TRUE(same.ok()) << same.message;
+    EXPECT_EQ(same.redirects, 1);
+    // a redirect to another (allowed) host does not get it
+    sim().set_faults({{"*", {{"require_header", key}}},
+                      {"detail", {{"redirect_rate", 1},
+                                  {"redirect_to", "http://localhost:" + std::to_string(sim().port())},
+                                  {"times", 1}}}});
+    HttpResponse other = client.fetch(with_key);
+    EXPECT_EQ(other.redirects, 1);
+    EXPECT_EQ(other.status, 401) << "the key was handed to another host";
+    EXPECT_EQ(other.message.find("k-7f3a"), std::string::npos) << other.message;
+    // a request to another host than the credential's is refused before it is sent
+    sim().reset();
+    HttpRequest elsewhere = with_key;
+    elsewhere.url = "http://localhost:" + std::to_string(sim().port()) + kDetail;
+    HttpResponse refused = client.fetch(elsewhere);
+    EXPECT_EQ(refused.error, HttpErrorKind::NotAllowed);
+    EXPECT_EQ(refused.message, "GET " + elsewhere.url + ": its credential is for host \"127.0.0.1\", not \"localhost\"");
+    EXPECT_EQ(sim().stats("detail")["total_requests"].get<int>(), 0);
+}
+
+TEST_F(HttpClientTest, HeaderLinesWithLineBreaksAreRefusedWithoutShowingThem) {
+    HttpClient client(options());
+    HttpRequest r = get(kDetail);
+    r.credential_headers = {"X-Api-Key: k-7f3a\r\nX-Injected: 1"};
+    r.credential_host = "127.0.0.1";
+    HttpResponse res = client.fetch(r);
+    EXPECT_EQ(res.error, HttpErrorKind::NotAllowed);
+    EXPECT_EQ(res.message, "GET " + url(kDetail) + ": a credential header contains a line break");
+    r = get(kDetail);
+    r.headers = {"X-Note: a\nX-Injected: 1"};
+    res = client.fetch(r);
+    EXPECT_EQ(res.error, HttpErrorKind::NotAllowed);
+    EXPECT_EQ(res.message, "GET " + url(kDetail) + ": header \"X-Note\" contains a line break");
+}
+
 TEST_F(HttpClientTest, RedirectLoopStopsAfterMaxRedirects) {
     sim().set_faults({{"detail", {{"redirect_rate", 1}, {"redirect_to", sim().base_url()}}}});
     HttpClientOptions o = options();

@@ -73,6 +73,7 @@ ServiceConfig geocode_config_from(const nlohmann::json &config) {
     while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
     s.user_agent = optional_text_of(config, "geocode.user_agent");
     s.email = optional_text_of(config, "geocode.email");
+    s.secret = optional_text_of(config, "geocode.secret");
     s.limits.max_concurrent = static_cast<int>(number_of(config, "geocode.max_concurrent", 1, 1, 64));
     s.limits.max_per_second = number_of(config, "geocode.max_requests_per_second", 1, 0, 100000);
     return s;
@@ -82,6 +83,7 @@ ServiceConfig overpass_config_from(const nlohmann::json &config) {
     ServiceConfig s;
     s.url = text_of(config, "amenities.overpass_url", amenities::kOverpassUrl);
     s.user_agent = optional_text_of(config, "amenities.user_agent");
+    s.secret = optional_text_of(config, "amenities.secret");
     s.limits.max_concurrent = static_cast<int>(number_of(config, "amenities.max_concurrent", 2, 1, 64));
     s.limits.max_per_second = number_of(config, "amenities.max_requests_per_second", 1, 0, 100000);
     s.query_timeout_s = static_cast<int>(number_of(config, "amenities.query_timeout_s", 60, 1, 3600));

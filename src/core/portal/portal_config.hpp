@@ -33,14 +33,15 @@ struct ServiceConfig {
     std::string url;         // Nominatim's base URL; Overpass's interpreter URL
     std::string user_agent;  // "": http.user_agent
     std::string email;       // Nominatim's email parameter; "": none
+    std::string secret;      // the realmap.secrets entry sent with each request; "": none
     net::HostLimits limits;
     int query_timeout_s = 60;  // Overpass's [timeout:]
 };
 
-// geocode.base_url, geocode.user_agent, geocode.email, geocode.max_concurrent (1),
+// geocode.base_url, geocode.user_agent, geocode.email, geocode.secret, geocode.max_concurrent (1),
 // geocode.max_requests_per_second (1: the Nominatim usage policy).
 ServiceConfig geocode_config_from(const nlohmann::json &config);
-// amenities.overpass_url, amenities.max_concurrent (2), amenities.max_requests_per_second
+// amenities.overpass_url, amenities.secret, amenities.max_concurrent (2), amenities.max_requests_per_second
 // (1), amenities.query_timeout_s (60).
 ServiceConfig overpass_config_from(const nlohmann::json &config);
 
