@@ -1,4 +1,4 @@
--- realmap extension script, version 0.1.0.
+-- realmap extension script, version 0.2.0.
 \echo Use "CREATE EXTENSION realmap" to load this file. \quit
 
 -- The schema "realmap" is created by CREATE EXTENSION (realmap.control: schema =
