@@ -43,7 +43,10 @@ CREATE TABLE realmap.config (
     key         text PRIMARY KEY,
     value       jsonb NOT NULL,
     description text,
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- the value the extension script seeded, unchanged since: pg_dump leaves it out
+    -- (CREATE EXTENSION seeds it again); a change clears it (95_backup.sql)
+    seeded      boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE realmap.config IS 'Configuration (endpoints, limits, policies); a run stores the values it ran with';
 
