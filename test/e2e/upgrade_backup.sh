@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ALTER EXTENSION realmap UPDATE and pg_dump/pg_restore, on a database holding a finished
-# run of realmap_etl (over the simulator), a user DAG with SQL tasks and changed
-# configuration.
+# run of realmap_etl (over the simulator), user DAGs with SQL tasks, changed
+# configuration and a schedule.
 #   upgrade: installed as 0.1.0 and updated to the current version, every row of every
 #     realmap table is kept, a new run works, and the upgraded catalog (functions with
 #     their definitions, settings and ACLs; tables, columns, defaults, constraints,
@@ -10,15 +10,19 @@
 #   backup: pg_dump -Fc taken while one run is running and another queued, restored with
 #     pg_restore into a fresh cluster started with realmap.enabled = off: no error; every
 #     table's dumped rows, the effective configuration, the sequences and the user's own
-#     tables equal the source's at the dump's snapshot; nothing moves while
+#     tables equal the source's at the dump's snapshot, the schedule is there; nothing moves while
 #     realmap.enabled is off; once it is on, the run that was running is recovered and
 #     finishes, the queued one runs, and new runs get new ids.
 set -uo pipefail
 . "$REALMAP_ROOT/test/harness/e2e_lib.sh"
-echo "1..24"
+echo "1..25"
 CURRENT=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$REALMAP_ROOT/realmap.control")
-e2e_cluster upgrade "realmap.max_workers = 4" || { echo "Bail out! cluster"; exit 1; }
-CA=$C
+# (e2e_cluster's cluster, with pg_cron for a schedule)
+C=$WORK/upgrade; CA=$C
+init_cluster "$C" "pg_cron,realmap" "realmap.database_name = 'realmap_test'" "cron.database_name = 'realmap_test'" \
+  "realmap.max_workers = 4" >/dev/null && start_cluster "$C" || { echo "Bail out! cluster"; exit 1; }
+export PGHOST=$C PGPORT=$(cluster_port "$C") PGUSER=postgres PGDATABASE=realmap_test
+trap 'stop_cluster "$CA" immediate' EXIT
 start_simulator || { echo "Bail out! simulator"; exit 1; }
 
 # The tables a dump leaves out on purpose (sql/src/95_backup.sql says why); every other
@@ -121,7 +125,8 @@ differ() {
 }
 
 # ---------------------------------------------------------------- 0.1.0 with data
-q -c "DROP EXTENSION realmap" -c "CREATE EXTENSION realmap VERSION '0.1.0'" >/dev/null
+q -d postgres -c "CREATE DATABASE realmap_test" >/dev/null
+q -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION realmap VERSION '0.1.0'" >/dev/null
 is "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'realmap'")" 0.1.0 \
    "CREATE EXTENSION realmap VERSION '0.1.0' with the current library (it serves every C function 0.1.0 names)"
 use_simulator 16 0
@@ -157,6 +162,7 @@ SELECT realmap.add_task('ub_quick', 'note', 'ub.note(jsonb)');
 UPDATE realmap.config SET value = '"ops@example.org"' WHERE key = 'geocode.email';
 UPDATE realmap.amenity_categories SET radii_km = '{0.5,1,2}' WHERE category = 'school' AND key = 'amenity' AND value = 'school';
 INSERT INTO realmap.section_variants (logical_section, variant) VALUES ('project_details', 'Upgrade Backup Test Particulars');
+SELECT realmap.schedule('0 3 * * *', '{"max_listings": 5}');
 SQL
 t0=$(date +%s.%N)
 R1=$(q -c "SELECT realmap.run('{\"max_listings\": 20}')")
@@ -247,7 +253,8 @@ is "$rc|$(cat "$WORK/dump.err")|$(grep -c . "$WORK/dumped_source")" \
 
 # ---------------------------------------------------------------- restore, paused
 CB=$WORK/ub_restore
-init_cluster "$CB" realmap "realmap.database_name = 'realmap_test'" "realmap.max_workers = 4" "realmap.enabled = off" >/dev/null \
+init_cluster "$CB" "pg_cron,realmap" "realmap.database_name = 'realmap_test'" "cron.database_name = 'realmap_test'" \
+  "realmap.max_workers = 4" "realmap.enabled = off" >/dev/null \
   && start_cluster "$CB" || { echo "Bail out! restore cluster"; exit 1; }
 PB=$(cluster_port "$CB")
 trap 'kill $SIM_PID 2>/dev/null; stop_cluster "$CB" immediate; stop_cluster "$CA" immediate' EXIT
@@ -264,6 +271,9 @@ differ "the restore holds what the dump kept: every registered table's rows, the
 is "$(q "${B[@]}" -c "SELECT value #>> '{}' FROM realmap.config WHERE key = 'geocode.email'")|$(q "${B[@]}" -c "SELECT string_agg(radii_km::text, ',') FROM realmap.amenity_categories WHERE category = 'school' AND key = 'amenity' AND value = 'school'")|$(q "${B[@]}" -c "SELECT count(*) FROM realmap.section_variants WHERE variant = 'Upgrade Backup Test Particulars'")|$(q "${B[@]}" -c "SELECT count(*) FROM realmap.dag_edges WHERE dag_name = 'ub_user'")" \
    "ops@example.org|{0.5,1,2}|1|1" \
    "changed seeded values (a config value, an amenity category) and an operator's label variant are restored; the user DAG's edges rebuilt"
+schedules="SELECT string_agg(concat_ws(' ', jobname, schedule, command, database, username, active), ',') FROM cron.job"
+jobs=$(q -c "$schedules")
+is "$(q "${B[@]}" -c "$schedules")" "${jobs:-(no pg_cron job in the source)}" "the schedule (pg_cron's cron.job, which pg_cron registers for pg_dump) is restored"
 is "$(q "${B[@]}" -c "SELECT string_agg(r.run_id || ' ' || r.state || ' ' || coalesce(t.state, '-'), ', ' ORDER BY r.run_id)
                        FROM realmap.runs r LEFT JOIN realmap.task_instances t ON t.run_id = r.run_id AND t.task_name = 'slow'
                       WHERE r.run_id IN ($U2, $U3)")" "$U2 running running, $U3 queued -" \
