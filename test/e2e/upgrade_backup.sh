@@ -178,7 +178,7 @@ is "$state|$ustate|$(q -c "SELECT count(*) > 0 FROM realmap.project_scores WHERE
 columns_of >"$WORK/columns_010"
 digest_sql "$WORK/columns_010" | q >"$WORK/before"
 q -c "ALTER EXTENSION realmap UPDATE" >"$WORK/alter.out" 2>&1
-is "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'realmap'")|$(cat "$WORK/alter.out")" "$CURRENT|" \
+is "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'realmap'")|$(head -c 600 "$WORK/alter.out" | tr '\n' ' ')" "$CURRENT|" \
    "ALTER EXTENSION realmap UPDATE: 0.1.0 to $CURRENT, without a message"
 digest_sql "$WORK/columns_010" | q >"$WORK/after"
 differ "every row of every realmap table is kept ($(wc -l <"$WORK/before") tables; count and md5 of the 0.1.0 columns)" \
@@ -247,7 +247,7 @@ pg_dump -Fc --snapshot="$SNAPSHOT" -f "$WORK/ub.dump" realmap_test 2>"$WORK/dump
 rc=$?
 snap_q "COMMIT;"
 echo "# pg_dump -Fc: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s, $(stat -c %s "$WORK/ub.dump") bytes"
-is "$rc|$(cat "$WORK/dump.err")|$(grep -c . "$WORK/dumped_source")" \
+is "$rc|$(head -c 600 "$WORK/dump.err" | tr '\n' ' ')|$(grep -c . "$WORK/dumped_source")" \
    "0||$(( $(q -c "SELECT cardinality(extconfig) FROM pg_extension WHERE extname = 'realmap'") + 2 ))" \
    "pg_dump -Fc succeeds at the snapshot of the source's digests (every registered table and sequence)"
 
@@ -264,7 +264,7 @@ t0=$(date +%s.%N)
 pg_restore "${B[@]}" -U postgres -d realmap_test "$WORK/ub.dump" >"$WORK/restore.out" 2>&1
 rc=$?
 echo "# pg_restore: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }') s"
-is "$rc|$(head -c 600 "$WORK/restore.out")" "0|" "pg_restore into a fresh cluster (realmap.enabled = off): no error, no warning"
+is "$rc|$(head -c 600 "$WORK/restore.out" | tr '\n' ' ')" "0|" "pg_restore into a fresh cluster (realmap.enabled = off): no error, no warning"
 q "${B[@]}" <<<"$(dumped_sql "${B[@]}")" >"$WORK/dumped_restored"
 differ "the restore holds what the dump kept: every registered table's rows, the effective configuration, the sequences, the user's table" \
    "$WORK/dumped_source" "$WORK/dumped_restored"
