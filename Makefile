@@ -16,7 +16,8 @@ EXTENSION  = realmap
 MODULE_big = realmap
 REALMAP_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" realmap.control)
 # The extension script is made from its parts in sql/src/ (one concern each), in name
-# order; upgrade scripts (realmap--A--B.sql) are written by hand.
+# order; upgrade scripts (realmap--A--B.sql) are written by hand, and the scripts of
+# released versions (realmap--0.1.0.sql) are frozen, tracked copies that make clean keeps.
 EXTENSION_SCRIPT = sql/realmap--$(REALMAP_VERSION).sql
 DATA       = $(EXTENSION_SCRIPT) $(filter-out $(EXTENSION_SCRIPT),$(wildcard sql/realmap--*.sql))
 

@@ -1,4 +1,4 @@
--- realmap extension script, version 0.1.0.
+-- realmap extension script, version 0.2.0.
 \echo Use "CREATE EXTENSION realmap" to load this file. \quit
 
 -- The schema "realmap" is created by CREATE EXTENSION (realmap.control: schema =
@@ -43,7 +43,10 @@ CREATE TABLE realmap.config (
     key         text PRIMARY KEY,
     value       jsonb NOT NULL,
     description text,
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- the value the extension script seeded, unchanged since: pg_dump leaves it out
+    -- (CREATE EXTENSION seeds it again); a change clears it (95_backup.sql)
+    seeded      boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE realmap.config IS 'Configuration (endpoints, limits, policies); a run stores the values it ran with';
 

@@ -521,9 +521,6 @@ INSERT INTO realmap.label_variants (section, canonical_key, position, variant, v
     ('units', 'status', 20, 'unit status', 'status', 'text', true);
 -- END GENERATED
 
-SELECT pg_catalog.pg_extension_config_dump('realmap.section_variants', 'WHERE NOT seeded');
-SELECT pg_catalog.pg_extension_config_dump('realmap.label_variants', 'WHERE NOT seeded');
-
 -- The variants as map_v1's C++ reads them:
 -- {"sections": [{section, variant}], "labels": [{section, canonical_key, variant, v1_key, v1_type, position}]}.
 CREATE FUNCTION realmap._label_variants() RETURNS jsonb

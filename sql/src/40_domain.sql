@@ -394,22 +394,6 @@ CREATE TABLE realmap.data_provenance (
 COMMENT ON TABLE realmap.data_provenance IS
 'Where each version of a project''s document came from: one row per (project, content hash), never one per load';
 
--- pg_dump keeps the loaded data (extension member tables are otherwise dumped empty).
--- One call per statement: each call updates the pg_extension row.
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['parent_projects', 'projects', 'promoters', 'land_parcels', 'buildings', 'unit_types',
-                             'bank_accounts', 'project_documents', 'quarterly_updates', 'units', 'project_locations',
-                             'project_pricing_snapshots', 'data_provenance'] LOOP
-        PERFORM pg_catalog.pg_extension_config_dump(('realmap.' || t)::regclass, '');
-        PERFORM pg_catalog.pg_extension_config_dump(
-            pg_catalog.pg_get_serial_sequence('realmap.' || t, a.attname)::regclass, '')
-           FROM pg_catalog.pg_attribute a
-          WHERE a.attrelid = ('realmap.' || t)::regclass AND a.attnum = 1;
-    END LOOP;
-END $$;
-
 -- ------------------------------------------------------------------ reading V1 values
 -- Typed readers of one V1 value; path names it in the error.  A wrong JSON type is the
 -- document breaking its contract: SQLSTATE 22023 (data exception, not retried).

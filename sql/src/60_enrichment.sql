@@ -110,6 +110,7 @@ CREATE TABLE realmap.amenity_categories (
     value      text NOT NULL,            -- OSM tag value
     radii_km   float8[] NOT NULL,        -- the radii the category is counted at (the union over its rows)
     position   int NOT NULL,             -- the order of the query's statements and the stats rows
+    seeded     boolean NOT NULL DEFAULT false,  -- a default row, unchanged since (95_backup.sql)
     PRIMARY KEY (category, key, value),
     CHECK (cardinality(radii_km) >= 1)
 );
@@ -543,14 +544,3 @@ SELECT realmap.add_task('realmap_etl', 'compute_scores', 'realmap._score_task(js
                         mode => 'each', max_attempts => 3, timeout => '1 minute');
 SELECT realmap.add_task('realmap_etl', 'finalize', 'realmap._finalize_task(jsonb)', upstream => '{compute_scores}',
                         trigger_rule => 'all_done', max_attempts => 3, timeout => '5 minutes');
-
--- pg_dump keeps the caches, stats, scores and summaries (see 40_domain.sql; one call per
--- statement: each call updates the pg_extension row)
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['geocode_cache', 'amenity_poi_cache', 'project_amenity_stats', 'project_scores',
-                             'run_summaries'] LOOP
-        PERFORM pg_catalog.pg_extension_config_dump(('realmap.' || t)::regclass, '');
-    END LOOP;
-END $$;

@@ -1,0 +1,176 @@
+-- realmap upgrade script 0.1.0 -> 0.2.0 (written by hand: everything the 0.2.0 script,
+-- sql/src/*.sql, does differently from sql/realmap--0.1.0.sql).  test/e2e/upgrade_backup.sh
+-- compares the upgraded catalog with a fresh CREATE EXTENSION of 0.2.0.
+\echo Use "ALTER EXTENSION realmap UPDATE TO '0.2.0'" to load this file. \quit
+
+-- ------------------------------------------------------------------ seeded flags (95_backup.sql)
+-- config and amenity_categories learn which rows are still the script's defaults: those
+-- pg_dump leaves out.  A row holding exactly what 0.1.0 seeded is taken as unchanged.
+ALTER TABLE realmap.config ADD COLUMN seeded boolean NOT NULL DEFAULT false;
+ALTER TABLE realmap.amenity_categories ADD COLUMN seeded boolean NOT NULL DEFAULT false;
+
+UPDATE realmap.config c SET seeded = true
+  FROM (VALUES
+    ('portal.base_url', '"https://rera.cgstate.gov.in/"',
+        'The CG RERA portal (listing and detail pages are relative to it)'),
+    ('portal.listing_path', '"Approved_project_List.aspx"',
+        'The listing page, relative to portal.base_url'),
+    ('portal.detail_path', '"Promoter_Reg_Only_View_Application_new.aspx"',
+        'The detail page, relative to portal.base_url (?MyID=...)'),
+    ('http.allowed_hosts', '["rera.cgstate.gov.in", "nominatim.openstreetmap.org", "overpass-api.de"]',
+        'Hosts realmap may connect to (host or host:port; *.domain for subdomains); redirects elsewhere are refused'),
+    ('http.user_agent', '"realmap/0.1.0 (PostgreSQL extension; RERA project map)"',
+        'User-Agent of every request'),
+    ('http.max_concurrent_per_host', '4',
+        'Requests in flight to one host, across all workers'),
+    ('http.max_requests_per_second_per_host', '2',
+        'Request starts per second to one host, across all workers (0: no limit)'),
+    ('http.connect_timeout_ms', '10000',
+        'Connect timeout of one request'),
+    ('http.timeout_ms', '60000',
+        'Total timeout of one request'),
+    ('http.max_body_bytes', '33554432',
+        'Largest response body accepted (the full listing page is about 10 MB)'),
+    ('fetch.batch_size', '64',
+        'fetch_details instances one worker claims and fetches at once (within the per-host limits)'),
+    ('fetch.delta_max_age', '"7 days"',
+        'Delta mode: an unchanged listing row whose page was fetched within this age is not fetched again'),
+    ('captcha.timeout', '"30 minutes"',
+        'How long a CAPTCHA waits for realmap.solve_captcha before the task fails'),
+    ('geocode.base_url', '"https://nominatim.openstreetmap.org"',
+        'Nominatim (GET <base_url>/search?q=...)'),
+    ('geocode.user_agent', 'null',
+        'User-Agent of geocoding requests (null: http.user_agent); Nominatim''s policy asks for one naming the application'),
+    ('geocode.email', 'null',
+        'Contact email sent with each Nominatim request (its email parameter), as the usage policy asks for bulk use'),
+    ('geocode.max_requests_per_second', '1',
+        'Nominatim requests per second, across all workers (the usage policy: at most 1)'),
+    ('geocode.max_concurrent', '1',
+        'Nominatim requests in flight, across all workers'),
+    ('geocode.cache_ttl', '"180 days"',
+        'How long a Nominatim answer (a place) is used instead of asking again'),
+    ('geocode.miss_ttl', '"30 days"',
+        'How long a Nominatim miss (no place) is remembered, so it is not asked again every run'),
+    ('amenities.overpass_url', '"https://overpass-api.de/api/interpreter"',
+        'Overpass interpreter (POST data=<query>)'),
+    ('amenities.user_agent', 'null',
+        'User-Agent of Overpass requests (null: http.user_agent)'),
+    ('amenities.max_requests_per_second', '1',
+        'Overpass requests per second, across all workers'),
+    ('amenities.max_concurrent', '2',
+        'Overpass requests in flight, across all workers (the public server gives an address 2 slots)'),
+    ('amenities.query_timeout_s', '60',
+        'The [timeout:] of each Overpass query, in seconds'),
+    ('amenities.cache_ttl', '"30 days"',
+        'How long an Overpass answer for a position is used instead of asking again'),
+    ('scores.median_price_inr', 'null',
+        'Median price for value scores (null: the median of the run''s scored projects; 5,000,000 INR when none has a price)')
+       ) AS d(key, value, description)
+ WHERE c.key = d.key AND c.value = d.value::jsonb AND c.description IS NOT DISTINCT FROM d.description;
+
+-- 0.1.0 seeded the library's defaults (and 0.2.0's are the same)
+UPDATE realmap.amenity_categories a SET seeded = true
+  FROM jsonb_array_elements(realmap.default_amenity_categories()) WITH ORDINALITY AS d(c, ord)
+ WHERE a.category = d.c->>'category' AND a.key = d.c->>'key' AND a.value = d.c->>'value'
+   AND a.radii_km = ARRAY(SELECT jsonb_array_elements_text(d.c->'radii_km')::float8) AND a.position = d.ord;
+
+-- ------------------------------------------------------------------ changed defaults
+-- the User-Agent names the version, where it is still the seeded one
+UPDATE realmap.config SET value = '"realmap/0.2.0 (PostgreSQL extension; RERA project map)"'
+ WHERE key = 'http.user_agent' AND seeded;
+
+-- ------------------------------------------------------------------ seeded rows
+-- seeded holds while the row is what the script seeded: any change to the row (other
+-- than its updated_at stamp) makes it the user's row, which pg_dump keeps.  An upgrade
+-- script that changes a seeded default updates only rows WHERE seeded, with this
+-- trigger disabled (or before it exists), so the row stays seeded.
+CREATE FUNCTION realmap._seeded_row_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF OLD.seeded AND NEW.seeded
+       AND (to_jsonb(NEW) - 'seeded' - 'updated_at') IS DISTINCT FROM (to_jsonb(OLD) - 'seeded' - 'updated_at') THEN
+        NEW.seeded := false;
+    END IF;
+    RETURN NEW;
+END $$;
+
+-- An inserted configuration value whose key is still seeded replaces the seeded value
+-- (what restores a changed default: see above).
+CREATE FUNCTION realmap._config_replace_seeded() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE realmap.config c
+       SET value = NEW.value, description = NEW.description, updated_at = NEW.updated_at, seeded = NEW.seeded
+     WHERE c.key = NEW.key AND c.seeded;
+    IF FOUND THEN
+        RETURN NULL;   -- the seeded row holds the inserted values now
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION realmap._amenity_categories_replace_seeded() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE realmap.amenity_categories a
+       SET radii_km = NEW.radii_km, position = NEW.position, seeded = NEW.seeded
+     WHERE a.category = NEW.category AND a.key = NEW.key AND a.value = NEW.value AND a.seeded;
+    IF FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+
+-- trigger functions: no one calls them (firing a trigger checks no EXECUTE privilege)
+REVOKE ALL ON FUNCTION realmap._seeded_row_changed(), realmap._config_replace_seeded(),
+    realmap._amenity_categories_replace_seeded() FROM PUBLIC;
+
+CREATE TRIGGER config_seeded_row_changed BEFORE UPDATE ON realmap.config
+    FOR EACH ROW EXECUTE FUNCTION realmap._seeded_row_changed();
+CREATE TRIGGER config_replace_seeded BEFORE INSERT ON realmap.config
+    FOR EACH ROW EXECUTE FUNCTION realmap._config_replace_seeded();
+CREATE TRIGGER amenity_categories_seeded_row_changed BEFORE UPDATE ON realmap.amenity_categories
+    FOR EACH ROW EXECUTE FUNCTION realmap._seeded_row_changed();
+CREATE TRIGGER amenity_categories_replace_seeded BEFORE INSERT ON realmap.amenity_categories
+    FOR EACH ROW EXECUTE FUNCTION realmap._amenity_categories_replace_seeded();
+
+-- ------------------------------------------------------------------ what pg_dump keeps
+-- One pg_extension_config_dump call per statement: each call rewrites the pg_extension
+-- row, and a second call within the same statement would not see the first's change.
+DO $$
+DECLARE
+    reg record;
+    seq regclass;
+BEGIN
+    FOR reg IN SELECT tbl, cond FROM (VALUES
+        -- the engine: user DAGs, runs and their whole history
+        ('config', 'WHERE NOT seeded'),
+        ('dags', $c$WHERE dag_name <> 'realmap_etl'$c$),
+        ('dag_tasks', $c$WHERE dag_name <> 'realmap_etl'$c$),
+        ('runs', ''), ('task_instances', ''), ('attempt_history', ''), ('human_tasks', ''),
+        -- acquisition and processing: what each run listed, fetched and extracted
+        ('portal_sessions', ''), ('listings', ''), ('raw_pages', ''), ('page_extractions', ''),
+        ('section_variants', 'WHERE NOT seeded'), ('label_variants', 'WHERE NOT seeded'),
+        -- the loaded projects
+        ('parent_projects', ''), ('projects', ''), ('promoters', ''), ('land_parcels', ''), ('buildings', ''),
+        ('unit_types', ''), ('bank_accounts', ''), ('project_documents', ''), ('quarterly_updates', ''),
+        ('units', ''), ('project_locations', ''), ('project_pricing_snapshots', ''), ('data_provenance', ''),
+        -- enrichment and scoring: the caches (answers of rate-limited services), stats,
+        -- scores and run summaries
+        ('geocode_cache', ''), ('amenity_poi_cache', ''), ('amenity_categories', 'WHERE NOT seeded'),
+        ('project_amenity_stats', ''), ('project_scores', ''), ('run_summaries', '')
+        ) AS r(tbl, cond)
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(('realmap.' || reg.tbl)::regclass, reg.cond);
+        -- the sequence of each serial column: new ids continue after the restored ones
+        FOR seq IN SELECT pg_catalog.pg_get_serial_sequence('realmap.' || reg.tbl, a.attname)::regclass
+                     FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = ('realmap.' || reg.tbl)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                      AND pg_catalog.pg_get_serial_sequence('realmap.' || reg.tbl, a.attname) IS NOT NULL
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END LOOP;
+END $$;
+
+-- ------------------------------------------------------------------ secret store (sql/src/62_secrets.sql)
+-- (added on main in parallel: its objects go here)
