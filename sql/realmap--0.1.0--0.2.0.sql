@@ -173,4 +173,99 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------ secret store (sql/src/62_secrets.sql)
--- (added on main in parallel: its objects go here)
+CREATE TABLE realmap.secrets (
+    name        text PRIMARY KEY,
+    value       text NOT NULL,
+    header      text NOT NULL,            -- the request header that carries it
+    host        text NOT NULL,            -- the only host it is sent to
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT secrets_name_is_a_word CHECK (name ~ '^[A-Za-z0-9_.-]{1,63}$'),
+    CONSTRAINT secrets_header_is_a_token CHECK (header ~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,63}$'),
+    CONSTRAINT secrets_value_is_one_line CHECK (value <> '' AND value !~ '[\r\n]'),
+    CONSTRAINT secrets_host_is_a_host CHECK (host ~ '^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\])$')
+);
+COMMENT ON TABLE realmap.secrets IS
+'API keys for the services realmap calls; readable by the extension owner only (realmap.set_secret writes them, realmap.secret_names lists them without values)';
+
+INSERT INTO realmap.config (key, value, description, seeded) VALUES
+    ('geocode.secret', 'null', 'Name of a realmap.secrets entry sent with every geocoding request (null: none)', true),
+    ('amenities.secret', 'null', 'Name of a realmap.secrets entry sent with every Overpass request (null: none)', true);
+
+-- realmap.set_secret(name, value, host, header): creates or replaces a secret.
+CREATE FUNCTION realmap.set_secret(name text, value text, host text, header text DEFAULT 'Authorization')
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- the constraints would say the same, but their messages would show the row (the value)
+    IF name IS NULL OR name !~ '^[A-Za-z0-9_.-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid secret name %', coalesce(quote_literal(name), 'NULL')
+            USING ERRCODE = '22023', HINT = 'Letters, digits, "_", "." and "-", at most 63.';
+    END IF;
+    IF value IS NULL OR value = '' OR value ~ '[\r\n]' THEN
+        RAISE EXCEPTION 'the value of secret "%" must be one non-empty line', name USING ERRCODE = '22023';
+    END IF;
+    IF host IS NULL OR host !~ '^([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\])$' THEN
+        RAISE EXCEPTION 'invalid host % for secret "%"', coalesce(quote_literal(host), 'NULL'), name
+            USING ERRCODE = '22023', HINT = 'A host name or address as in a URL, without scheme or port.';
+    END IF;
+    IF header IS NULL OR header !~ '^[A-Za-z0-9!#$%&''*+.^_`|~-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid header name % for secret "%"', coalesce(quote_literal(header), 'NULL'), name
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO realmap.secrets AS s (name, value, header, host)
+    VALUES (set_secret.name, set_secret.value, set_secret.header, lower(set_secret.host))
+    ON CONFLICT ON CONSTRAINT secrets_pkey DO UPDATE
+       SET value = EXCLUDED.value, header = EXCLUDED.header, host = EXCLUDED.host, updated_at = now();
+END $$;
+COMMENT ON FUNCTION realmap.set_secret(text, text, text, text) IS
+'Creates or replaces a secret: sent as "<header>: <value>" to <host> only, by the services whose config names it';
+
+CREATE FUNCTION realmap.drop_secret(name text) RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (DELETE FROM realmap.secrets s WHERE s.name = drop_secret.name RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM gone)
+$$;
+COMMENT ON FUNCTION realmap.drop_secret(text) IS 'Removes a secret; false when there was none of that name';
+
+-- What exists, without the values (a view runs with its owner's rights).
+CREATE VIEW realmap.secret_names AS
+    SELECT name, header, host, updated_at FROM realmap.secrets;
+COMMENT ON VIEW realmap.secret_names IS 'The secrets that exist, without their values';
+
+-- {header line, host} of a secret.  Called by realmap.so only (see above).
+CREATE FUNCTION realmap._secret_header(name text) RETURNS text[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s realmap.secrets;
+BEGIN
+    SELECT * INTO s FROM realmap.secrets WHERE secrets.name = _secret_header.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'secret "%" does not exist', _secret_header.name USING ERRCODE = '42704',
+            HINT = 'realmap.set_secret(name, value, host, header) creates it; realmap.secret_names lists them.';
+    END IF;
+    RETURN ARRAY[s.header || ': ' || s.value, s.host];
+END $$;
+
+
+REVOKE ALL ON FUNCTION realmap.set_secret(text, text, text, text), realmap.drop_secret(text),
+    realmap._secret_header(text) FROM PUBLIC;
+REVOKE ALL ON realmap.secrets, realmap.secret_names FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION realmap.set_secret(text, text, text, text), realmap.drop_secret(text) TO realmap_operator;
+GRANT SELECT ON realmap.secret_names TO realmap_operator;
+SELECT pg_catalog.pg_extension_config_dump('realmap.secrets', '');
+
+-- ------------------------------------------------------------------ storage (sql/src/92_storage.sql)
+DO $$
+DECLARE
+    col record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_settings
+                    WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        RAISE NOTICE 'realmap: this server has no lz4; large values are compressed with pglz';
+        RETURN;
+    END IF;
+    FOR col IN SELECT * FROM (VALUES ('raw_pages', 'body'), ('page_extractions', 'v1'), ('projects', 'v1'),
+                                     ('amenity_poi_cache', 'pois'), ('geocode_cache', 'answer')) AS c(tab, name)
+    LOOP
+        EXECUTE format('ALTER TABLE realmap.%I ALTER COLUMN %I SET COMPRESSION lz4', col.tab, col.name);
+    END LOOP;
+END $$;

@@ -84,6 +84,3 @@ BEGIN
     RETURN ARRAY[s.header || ': ' || s.value, s.host];
 END $$;
 
--- a backup keeps them (as it keeps the rest of the configuration); pg_dump runs as
--- someone who can read them
-SELECT pg_catalog.pg_extension_config_dump('realmap.secrets', '');

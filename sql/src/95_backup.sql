@@ -120,7 +120,10 @@ BEGIN
         -- enrichment and scoring: the caches (answers of rate-limited services), stats,
         -- scores and run summaries
         ('geocode_cache', ''), ('amenity_poi_cache', ''), ('amenity_categories', 'WHERE NOT seeded'),
-        ('project_amenity_stats', ''), ('project_scores', ''), ('run_summaries', '')
+        ('project_amenity_stats', ''), ('project_scores', ''), ('run_summaries', ''),
+        -- the API keys (62_secrets.sql): a backup is as secret as the database, and
+        -- pg_dump runs as someone who may read them
+        ('secrets', '')
         ) AS r(tbl, cond)
     LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('realmap.' || reg.tbl)::regclass, reg.cond);

@@ -30,6 +30,8 @@ start_simulator || { echo "Bail out! simulator"; exit 1; }
 NOT_DUMPED="dag_edges stages"
 # The seeded configuration values the upgrade to $CURRENT changes where still seeded.
 UPGRADE_CHANGES_DEFAULTS="'http.user_agent'"
+# The configuration keys the upgrade to $CURRENT adds (the secret store's).
+UPGRADE_ADDS_KEYS="'geocode.secret', 'amenities.secret'"
 
 # ---------------------------------------------------------------- helpers
 # columns_of: "table|col,col,..." for each realmap table, as the database has them now.
@@ -44,7 +46,7 @@ columns_of() {
 digest_sql() {
   local t cols where
   while IFS='|' read -r t cols; do
-    where=""; [ "$t" = config ] && where="WHERE key NOT IN ($UPGRADE_CHANGES_DEFAULTS)"
+    where=""; [ "$t" = config ] && where="WHERE key NOT IN ($UPGRADE_CHANGES_DEFAULTS, $UPGRADE_ADDS_KEYS)"
     echo "SELECT '$t ' || count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x::text)), '-') FROM (SELECT $cols FROM realmap.$t $where) x;"
   done <"$1"
 }
