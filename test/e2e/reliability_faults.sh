@@ -12,7 +12,7 @@
 # holds a duplicate of its natural key.
 set -uo pipefail
 . "$REALMAP_ROOT/test/harness/e2e_lib.sh"
-echo "1..22"
+echo "1..25"
 # Fault seed 3510: the listing's first two requests draw a reset and a 503 (the draws
 # are deterministic per endpoint and request number), so init_session must retry
 # through both; the other endpoints draw at their rates.  The simulator starts first
@@ -214,6 +214,50 @@ is "$(q -c "SELECT count(*) FILTER (WHERE latitude IS NOT NULL) || '|' || (SELEC
               || '|' || (SELECT summary->>'scored' FROM realmap.run_summaries WHERE run_id = $R)
               FROM realmap.projects")" "1959|1959|1959|1959" \
    "each project has a position, its 35 amenity slices and an overall score; the summary counts 1,959 scored"
+
+# ---------------------------------------------------------------- no fault left a trace
+# what the faulted items stored equals what the simulator answers without faults: the
+# pages of every fetch that failed or crashed at least once (byte for byte), the
+# geocoding of every project that asked Nominatim (its answers asked again, the cache
+# emptied first), the amenity counts of up to 100 projects whose Overpass request failed
+# or crashed (asked again)
+q -c "SELECT DISTINCT p.registration_number, p.final_url, p.content_hash FROM realmap.raw_pages p
+        JOIN realmap.task_attempts a ON a.run_id = $R AND a.task_name = 'fetch_details' AND a.item = p.registration_number
+       WHERE p.method = 'GET' AND a.state IN ('failed', 'crashed')" | tr '|' '\t' >"$WORK/faulted_pages.tsv"
+pages=$(python3 - "$WORK/faulted_pages.tsv" <<'PY'
+import hashlib, sys, urllib.request
+n = bad = 0
+for line in open(sys.argv[1]):
+    reg, url, h = line.rstrip("\n").split("\t")
+    n += 1
+    body = urllib.request.urlopen(url, timeout=30).read()
+    if hashlib.sha256(body).hexdigest() != h:
+        bad += 1
+print(n, bad)
+PY
+)
+ok "$(read n bad <<<"$pages"; [ "${n:-0}" -ge 100 ] && [ "$bad" = 0 ]; echo $?)" \
+   "the ${pages% *} pages whose fetch failed or crashed at least once are stored byte for byte as the simulator serves them (differing: ${pages#* })"
+geo() { q -c "SELECT md5(string_agg(concat_ws(':', project_id, latitude, longitude, geocoding_status, geo_source, geo_precision, geo_flags), ',' ORDER BY project_id))
+                 || '/' || (SELECT md5(string_agg(concat_ws(':', query_key, found, latitude, longitude, precision), ',' ORDER BY query_key)) FROM realmap.geocode_cache)
+                FROM realmap.projects"; }
+GEO_BEFORE=$(geo)
+NOMINATIM_ROWS=$(q -c "SELECT count(*) FROM realmap.geocode_cache")
+q -c "DELETE FROM realmap.geocode_cache" >/dev/null
+n=$(q -c "SELECT count(*) FROM (SELECT realmap.geocode_project(project_id, false, $R) FROM realmap.projects p
+                                 WHERE EXISTS (SELECT 1 FROM realmap.task_instances t WHERE t.run_id = $R AND t.task_name = 'geocode'
+                                                  AND t.item = p.rera_registration_number AND (t.output->>'requests')::int > 0)) x")
+is "$(geo)|$(q -c "SELECT count(*) FROM realmap.geocode_cache")" "$GEO_BEFORE|$NOMINATIM_ROWS" \
+   "geocoding the $n projects that asked Nominatim again, without faults and cache, gives the same positions and the same $NOMINATIM_ROWS answers"
+AM=$(q -c "SELECT string_agg(project_id::text, ',') FROM (SELECT DISTINCT p.project_id FROM realmap.projects p
+             JOIN realmap.task_attempts a ON a.run_id = $R AND a.task_name = 'amenities' AND a.item = p.rera_registration_number
+            WHERE a.state IN ('failed', 'crashed') ORDER BY 1 LIMIT 100) x")
+am() { q -c "SELECT md5(string_agg(concat_ws(':', project_id, amenity_type, radius_km, nearby_count, nearby_nearest_km, latitude, longitude, query_key), ',' ORDER BY project_id, amenity_type, radius_km))
+               FROM realmap.project_amenity_stats WHERE project_id IN ($AM)"; }
+AM_BEFORE=$(am)
+q -c "DELETE FROM realmap.amenity_poi_cache WHERE query_key IN (SELECT query_key FROM realmap.project_amenity_stats WHERE project_id IN ($AM))" >/dev/null
+n=$(q -c "SELECT count(*) FILTER (WHERE (r->>'requests')::int = 1) FROM (SELECT realmap.compute_amenities(project_id, $R) r FROM realmap.projects WHERE project_id IN ($AM)) x")
+is "$(am)" "$AM_BEFORE" "the amenity counts of $(tr ',' '\n' <<<"$AM" | wc -l) projects whose Overpass request failed or crashed are the same when asked again without faults ($n requests)"
 
 # ---------------------------------------------------------------- no duplicates anywhere
 dups=$(q <<'SQL'
