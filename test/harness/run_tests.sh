@@ -106,9 +106,11 @@ if [ -d "$ROOT/test/portal" ] && ls "$ROOT"/test/portal/test_*.py >/dev/null 2>&
   (cd "$ROOT" && python3 -m unittest discover -s test/portal -t . -p 'test_*.py') >"$WORK/portal.log" 2>&1 &
   PORTAL_PID=$!
 fi
-# two at a time (each script has its own cluster and simulator), the longest first
-E2E_LONGEST=$ROOT/test/e2e/pipeline_etl.sh
-prove_suite e2e prove -j2 --timer --failures --comments "$E2E_LONGEST" $(ls "$ROOT"/test/e2e/*.sh | grep -vxF "$E2E_LONGEST")
+# two at a time (each script has its own cluster and simulator), the two longest (the
+# whole pipeline, clean and under faults) first, the short ones filling in after them
+E2E_LONGEST="$ROOT/test/e2e/pipeline_etl.sh $ROOT/test/e2e/reliability_faults.sh"
+prove_suite e2e prove -j2 --timer --failures --comments $E2E_LONGEST \
+  $(ls "$ROOT"/test/e2e/*.sh | grep -vxF -e "${E2E_LONGEST% *}" -e "${E2E_LONGEST#* }")
 phase "end-to-end"
 wait "$FUZZ_PID"; fuzz_rc=$?
 cat "$WORK/fuzz.log" | grep -vE '^compile |^link '

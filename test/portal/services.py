@@ -272,6 +272,7 @@ class Overpass:
         self.max_radius = max_radius
         self.towns = world.towns
         self._cache = {}
+        self._urban = {}  # per cell: the same for every tag (computing it was most of a query's time)
 
     def urban(self, lat, lon):
         f = 0.0
@@ -295,7 +296,10 @@ class Overpass:
             return hit
         lat0, lon0 = ci * CELL, cj * CELL
         urban_rate, floor = RATES.get((k, v), (0.2, 0.005))
-        lam = floor + urban_rate * self.urban(lat0 + CELL / 2, lon0 + CELL / 2)
+        u = self._urban.get((ci, cj))
+        if u is None:
+            u = self._urban[(ci, cj)] = self.urban(lat0 + CELL / 2, lon0 + CELL / 2)
+        lam = floor + urban_rate * u
         rng = seeded("poi", ci, cj, k, v)
         # Poisson draw (Knuth; lam is small)
         n, p, L = 0, 1.0, math.exp(-lam)
