@@ -13,7 +13,7 @@ SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.py")
 
 
 class SimServer:
-    def __init__(self, *args, lifetime=90):
+    def __init__(self, *args, lifetime=600):
         self.args = list(args)
         self.lifetime = lifetime
         self.proc = None

@@ -12,7 +12,7 @@ ERROR = "Invalid Security Code.please try again"
 class CaptchaServerModeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer("--captcha", "server", "--viewstate-kb", "16", lifetime=90).start()
+        cls.sim = SimServer("--captcha", "server", "--viewstate-kb", "16", lifetime=600).start()
 
     @classmethod
     def tearDownClass(cls):

@@ -38,7 +38,7 @@ def close(a, b, path=""):
 class DetailTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer(lifetime=120).start()
+        cls.sim = SimServer(lifetime=600).start()
         cls.w = world.get_world()
         # a sample that covers every kind of mess at least twice, plus the first pages
         apps = cls.w.apps()

@@ -34,7 +34,7 @@ def raw_request(port, path, timeout=10):
 class FaultTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer("--fault", "overpass:error_rate=1,error_status=502", lifetime=120).start()
+        cls.sim = SimServer("--fault", "overpass:error_rate=1,error_status=502", lifetime=600).start()
 
     @classmethod
     def tearDownClass(cls):

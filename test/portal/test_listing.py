@@ -19,7 +19,7 @@ def load(name):
 class ListingTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer("--viewstate-kb", "32", lifetime=120).start()
+        cls.sim = SimServer("--viewstate-kb", "32", lifetime=600).start()
         cls.projects = load("projects.json")
         cls.options = load("listing_options.json")
         st, h, body = cls.sim.get("/Approved_project_List.aspx", headers={"Accept-Encoding": "gzip"})

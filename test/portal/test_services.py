@@ -31,7 +31,7 @@ def dist_m(lat1, lon1, lat2, lon2):
 class NominatimTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer(lifetime=90).start()
+        cls.sim = SimServer(lifetime=600).start()
         with open(os.path.join(DATA, "nominatim_samples.json"), encoding="utf-8") as f:
             cls.samples = json.load(f)
 
@@ -92,7 +92,7 @@ class NominatimTest(unittest.TestCase):
 class NominatimStrictTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer("--nominatim-strict", lifetime=60).start()
+        cls.sim = SimServer("--nominatim-strict", lifetime=600).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -120,7 +120,7 @@ class NominatimStrictTest(unittest.TestCase):
 class OverpassTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.sim = SimServer(lifetime=90).start()
+        cls.sim = SimServer(lifetime=600).start()
 
     @classmethod
     def tearDownClass(cls):
