@@ -1421,19 +1421,31 @@ $$;
 
 -- Every attempt: the current one of each instance and the earlier ones.
 CREATE VIEW realmap.task_attempts AS
-SELECT ti.run_id, ti.instance_id, ti.task_name, ti.item, ti.attempt,
-       CASE WHEN ti.state IN ('succeeded', 'failed', 'running', 'waiting', 'cancelled') THEN ti.state ELSE 'failed' END AS state,
+-- Each attempt once, as realmap._attempts_of counts them: the current attempt of an
+-- instance once it has run (not while it waits to be claimed again, and not a skip or an
+-- upstream failure decided without running it), unless history already holds how that
+-- attempt ended (a final crash or timeout, a failure then cancelled while waiting for
+-- its retry); then every earlier attempt from history (a late report stays beside its
+-- attempt as "fenced"; a claim handed back unrun is no attempt).
+SELECT ti.run_id, ti.instance_id, ti.task_name, ti.item, ti.attempt, ti.state,
        ti.worker_pid, ti.started_at, ti.finished_at,
        -- a running or waiting attempt has no error yet (the fields hold the previous one's)
-       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_sqlstate END,
-       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_message END,
-       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_detail END
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_sqlstate END AS error_sqlstate,
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_message END AS error_message,
+       CASE WHEN ti.state IN ('running', 'waiting') THEN NULL ELSE ti.error_detail END AS error_detail
   FROM realmap.task_instances ti
- WHERE ti.attempt > 0 AND ti.state NOT IN ('retry_wait', 'ready', 'pending')
+ WHERE ti.attempt > 0
+   AND (ti.state IN ('succeeded', 'failed', 'running', 'waiting', 'cancelled')
+        OR (ti.state = 'skipped' AND ti.output ? 'realmap_skip'))
+   AND NOT (ti.state IN ('failed', 'cancelled')
+            AND EXISTS (SELECT 1 FROM realmap.attempt_history h
+                         WHERE h.run_id = ti.run_id AND h.instance_id = ti.instance_id
+                           AND h.attempt = ti.attempt AND h.state NOT IN ('fenced', 'released')))
 UNION ALL
 SELECT h.run_id, h.instance_id, h.task_name, h.item, h.attempt, h.state, h.worker_pid, h.started_at,
        h.finished_at, h.error_sqlstate, h.error_message, h.error_detail
-  FROM realmap.attempt_history h;
+  FROM realmap.attempt_history h
+ WHERE h.state <> 'released';
 COMMENT ON VIEW realmap.task_attempts IS 'Every attempt of every task instance, with its outcome, worker and error';
 
 CREATE VIEW realmap.run_progress AS

@@ -5,7 +5,7 @@
 -- snapshot (and now()), whatever other sessions commit meanwhile.
 \ir tap_settings.psql
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT plan(35);
+SELECT plan(36);
 SET LOCAL client_min_messages = warning;
 
 CREATE SCHEMA obs;
@@ -106,6 +106,11 @@ SELECT FROM obs.ti(:re, 'm', 's', 'skipped', 1, -101, -100, -90);
 SELECT FROM obs.ti(:re, 'm', 't', 'upstream_failed', 1, -101, -100, -80);
 SELECT obs.ti(:re, 'm', 'u', 'cancelled', 1, -101, -100, -96) AS e_u \gset
 SELECT FROM obs.h(:e_u, 1, 'fenced', -100, -95, '40001', 'completion rejected');
+
+-- ---------------------------------------------------------------- task_attempts
+SELECT results_eq(format($$SELECT item, state FROM realmap.task_attempts WHERE run_id = %s ORDER BY item, state$$, :re),
+    $$VALUES ('p', 'failed'), ('q', 'fenced'), ('r', 'skipped'), ('u', 'cancelled'), ('u', 'fenced')$$,
+    'realmap.task_attempts: each attempt once (a failure then cancelled shows as the failure), a skip by the task as skipped, no row for what never ran, a late report beside its attempt');
 
 -- ---------------------------------------------------------------- run_summary
 SELECT is(realmap.run_summary(:ra) - 'as_of',
