@@ -298,3 +298,104 @@ SELECT h.run_id, h.instance_id, h.task_name, h.item, h.attempt, h.state, h.worke
        h.finished_at, h.error_sqlstate, h.error_message, h.error_detail
   FROM realmap.attempt_history h
  WHERE h.state <> 'released';
+
+-- ------------------------------------------------------------------ attempts kept by resume and rerun (10_engine.sql)
+ALTER TABLE realmap.attempt_history DROP CONSTRAINT attempt_history_state_check;
+ALTER TABLE realmap.attempt_history ADD CONSTRAINT attempt_history_state_check
+    CHECK (state IN ('failed', 'crashed', 'fenced', 'timed_out', 'released', 'succeeded', 'cancelled', 'skipped'));
+CREATE FUNCTION realmap._keep_attempts(p_ids bigint[]) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO realmap.attempt_history (run_id, instance_id, task_name, item, attempt, state, worker_pid,
+                                         started_at, finished_at, error_sqlstate, error_message, error_detail)
+    SELECT x.run_id, x.instance_id, x.task_name, x.item, x.attempt, x.state, x.worker_pid, x.started_at,
+           x.finished_at, x.error_sqlstate, x.error_message, x.error_detail
+      FROM realmap.task_instances x
+     WHERE x.instance_id = ANY (p_ids) AND x.attempt > 0
+       AND (x.state IN ('succeeded', 'failed', 'cancelled') OR (x.state = 'skipped' AND x.output ? 'realmap_skip'))
+       AND NOT EXISTS (SELECT 1 FROM realmap.attempt_history h
+                        WHERE h.run_id = x.run_id AND h.instance_id = x.instance_id AND h.attempt = x.attempt
+                          AND h.state NOT IN ('fenced', 'released'))
+$$;
+REVOKE ALL ON FUNCTION realmap._keep_attempts(bigint[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION realmap._requeue(p_run bigint, p_ids bigint[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended bigint[];
+BEGIN
+    PERFORM realmap._keep_attempts(p_ids);
+    UPDATE realmap.task_instances x SET state = 'pending', remaining = 0, n_failed = 0, n_skipped = 0,
+           failures = 0, finished_at = NULL, output = NULL, map_context = NULL, human_task_id = NULL,
+           error_sqlstate = NULL, error_message = NULL, error_detail = NULL, lease_expires_at = NULL
+     WHERE x.instance_id = ANY (p_ids);
+    -- recount dependencies from the upstream instances as they stand now
+    WITH deps AS (
+        SELECT x.instance_id,
+               -- a missing upstream instance is a map that has not expanded yet: it counts once
+               count(*) FILTER (WHERE u.state IS NULL OR u.state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting')) AS remaining,
+               count(*) FILTER (WHERE u.state IN ('failed', 'upstream_failed', 'cancelled')) AS nf,
+               count(*) FILTER (WHERE u.state = 'skipped' AND e.edge_kind <> 'fanin') AS ns
+          FROM realmap.task_instances x
+          JOIN realmap.runs r ON r.run_id = x.run_id
+          JOIN realmap.dag_edges e ON e.dag_name = r.dag_name AND e.downstream = x.task_name
+          LEFT JOIN realmap.task_instances u ON u.run_id = x.run_id AND u.task_name = e.upstream
+               AND (CASE WHEN e.edge_kind = 'item' THEN u.item = x.item
+                         WHEN e.edge_kind = 'fanin' THEN true
+                         ELSE u.item IS NULL END)
+         WHERE x.instance_id = ANY (p_ids) AND e.edge_kind <> 'expand'
+         GROUP BY x.instance_id)
+    UPDATE realmap.task_instances x SET remaining = d.remaining, n_failed = d.nf, n_skipped = d.ns
+      FROM deps d WHERE x.instance_id = d.instance_id;
+    -- (map instances have no instance edge upstream: they stay at 0 and are ready again)
+    ended := realmap._settle(p_ids);
+    -- those that end at once (their upstream failed for good) count as done for their
+    -- own downstream, which was recounted while they were still pending
+    IF cardinality(ended) > 0 THEN
+        PERFORM realmap._resolve(ended);
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION realmap.rerun(run_id bigint, from_task text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r realmap.runs;
+    tasks text[];
+BEGIN
+    r := realmap._check_run(rerun.run_id);
+    IF r.state IN ('queued', 'running', 'waiting', 'skipped') THEN
+        RAISE EXCEPTION 'run % is %: only a finished run can be rerun', r.run_id, r.state
+              USING ERRCODE = 'object_in_use';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM realmap.dag_tasks t WHERE t.dag_name = r.dag_name AND t.task_name = from_task) THEN
+        RAISE EXCEPTION 'DAG "%" has no task "%"', r.dag_name, from_task USING ERRCODE = 'undefined_object',
+              DETAIL = 'Tasks: ' || (SELECT string_agg(task_name, ', ' ORDER BY position) FROM realmap.dag_tasks t
+                                      WHERE t.dag_name = r.dag_name);
+    END IF;
+    WITH RECURSIVE down(task_name) AS (
+        SELECT from_task
+        UNION
+        SELECT e.downstream FROM realmap.dag_edges e JOIN down d ON d.task_name = e.upstream
+         WHERE e.dag_name = r.dag_name)
+    SELECT array_agg(task_name) INTO tasks FROM down;
+    -- instances created by a map expansion inside the cleared part go away (their
+    -- attempts stay in history); the map expands again
+    PERFORM realmap._keep_attempts(ARRAY(
+        SELECT ti.instance_id FROM realmap.task_instances ti JOIN realmap.dag_tasks t
+            ON t.dag_name = r.dag_name AND t.task_name = ti.task_name
+         WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks) AND t.mode IN ('map', 'each')));
+    DELETE FROM realmap.task_instances ti USING realmap.dag_tasks t
+     WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks) AND t.dag_name = r.dag_name
+       AND t.task_name = ti.task_name AND t.mode IN ('map', 'each')
+       AND EXISTS (SELECT 1 FROM realmap.dag_edges e WHERE e.dag_name = r.dag_name AND e.edge_kind = 'expand'
+                      AND e.upstream = ANY (tasks) AND e.downstream IN (
+                          SELECT l.task_name FROM realmap.dag_tasks l WHERE l.dag_name = r.dag_name));
+    PERFORM realmap._requeue(r.run_id, ARRAY(
+        SELECT instance_id FROM realmap.task_instances ti WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks)));
+    UPDATE realmap.runs SET state = 'running', finished_at = NULL,
+           note = format('rerun from %s by %s', from_task, realmap._invoker())
+     WHERE runs.run_id = r.run_id;
+    PERFORM realmap._wake_workers();
+    RETURN 'running';
+END $$;
+-- (CREATE OR REPLACE resets what 90_privileges.sql set)
+ALTER FUNCTION realmap.rerun(bigint, text) SECURITY DEFINER;

@@ -160,7 +160,10 @@ CREATE TABLE realmap.attempt_history (
     task_name      text NOT NULL,
     item           text,
     attempt        int NOT NULL,
-    state          text NOT NULL CHECK (state IN ('failed', 'crashed', 'fenced', 'timed_out', 'released')),
+    -- how an earlier attempt ended; succeeded, cancelled and skipped only for attempts
+    -- kept when resume or rerun started their instance over (realmap._keep_attempts)
+    state          text NOT NULL CHECK (state IN ('failed', 'crashed', 'fenced', 'timed_out', 'released',
+                                                  'succeeded', 'cancelled', 'skipped')),
     worker_pid     int,
     started_at     timestamptz,
     finished_at    timestamptz,
@@ -1276,11 +1279,30 @@ END $$;
 
 -- Puts instances of a finished run back: each waits for its upstreams again, counting
 -- those that already succeeded (or finished, for all_done) as done.
+-- Keeps the current attempt of instances about to start over (resume, rerun) or go
+-- away (rerun's map instances) in history: their row was its only record, and it
+-- is how the run's first try ended (its error above all).  An attempt history already
+-- holds (a final crash or timeout) is not kept twice.
+CREATE FUNCTION realmap._keep_attempts(p_ids bigint[]) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO realmap.attempt_history (run_id, instance_id, task_name, item, attempt, state, worker_pid,
+                                         started_at, finished_at, error_sqlstate, error_message, error_detail)
+    SELECT x.run_id, x.instance_id, x.task_name, x.item, x.attempt, x.state, x.worker_pid, x.started_at,
+           x.finished_at, x.error_sqlstate, x.error_message, x.error_detail
+      FROM realmap.task_instances x
+     WHERE x.instance_id = ANY (p_ids) AND x.attempt > 0
+       AND (x.state IN ('succeeded', 'failed', 'cancelled') OR (x.state = 'skipped' AND x.output ? 'realmap_skip'))
+       AND NOT EXISTS (SELECT 1 FROM realmap.attempt_history h
+                        WHERE h.run_id = x.run_id AND h.instance_id = x.instance_id AND h.attempt = x.attempt
+                          AND h.state NOT IN ('fenced', 'released'))
+$$;
+
 CREATE FUNCTION realmap._requeue(p_run bigint, p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended bigint[];
 BEGIN
+    PERFORM realmap._keep_attempts(p_ids);
     UPDATE realmap.task_instances x SET state = 'pending', remaining = 0, n_failed = 0, n_skipped = 0,
            failures = 0, finished_at = NULL, output = NULL, map_context = NULL, human_task_id = NULL,
            error_sqlstate = NULL, error_message = NULL, error_detail = NULL, lease_expires_at = NULL
@@ -1335,8 +1357,12 @@ BEGIN
         SELECT e.downstream FROM realmap.dag_edges e JOIN down d ON d.task_name = e.upstream
          WHERE e.dag_name = r.dag_name)
     SELECT array_agg(task_name) INTO tasks FROM down;
-    -- instances created by a map expansion inside the cleared part go away; the map
-    -- expands again
+    -- instances created by a map expansion inside the cleared part go away (their
+    -- attempts stay in history); the map expands again
+    PERFORM realmap._keep_attempts(ARRAY(
+        SELECT ti.instance_id FROM realmap.task_instances ti JOIN realmap.dag_tasks t
+            ON t.dag_name = r.dag_name AND t.task_name = ti.task_name
+         WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks) AND t.mode IN ('map', 'each')));
     DELETE FROM realmap.task_instances ti USING realmap.dag_tasks t
      WHERE ti.run_id = r.run_id AND ti.task_name = ANY (tasks) AND t.dag_name = r.dag_name
        AND t.task_name = ti.task_name AND t.mode IN ('map', 'each')

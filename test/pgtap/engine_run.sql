@@ -5,7 +5,7 @@
 \ir common.psql
 DROP SCHEMA IF EXISTS er CASCADE;
 CREATE SCHEMA er;
-SELECT plan(47);
+SELECT plan(49);
 
 CREATE TABLE er.flags (name text PRIMARY KEY, value boolean);
 CREATE TABLE er.effects (run_id bigint, task text, item text, at timestamptz DEFAULT clock_timestamp());
@@ -102,11 +102,19 @@ SELECT is((SELECT count(*) FROM er.effects WHERE run_id = :rf AND item = '3'), 1
           'item 3 ran again; the failed attempt''s write was rolled back with it');
 SELECT is((SELECT output->'upstream'->'e'->>'succeeded' FROM realmap.task_instances WHERE run_id = :rf AND task_name = 'fin'), '5',
           'the all_done fan-in ran again over all five');
+SELECT results_eq(format($$SELECT attempt, state, error_message FROM realmap.task_attempts
+                           WHERE run_id = %s AND task_name = 'm' AND item = '3' ORDER BY attempt$$, :rf),
+    $$VALUES (1, 'failed', 'item 3 is malformed'), (2, 'succeeded', NULL)$$,
+    'the attempt that failed before the resume stays in the history, with its error');
 -- rerun from a task: it and everything downstream run again
 SELECT is(realmap.rerun(:rf, 'm'), 'running', 'rerun from m');
 SELECT is(realmap.wait(:rf, '60 s'), 'succeeded', 'the rerun succeeds');
 SELECT is((SELECT count(*) FROM er.effects WHERE run_id = :rf AND item = '1'), 2::bigint, 'rerun ran item 1 again');
 SELECT is((SELECT max(attempt) FROM realmap.task_instances WHERE run_id = :rf AND task_name = 'src'), 1, 'upstream of the rerun was kept');
+SELECT results_eq(format($$SELECT state FROM realmap.task_attempts
+                           WHERE run_id = %s AND task_name = 'm' AND item = '3' ORDER BY finished_at$$, :rf),
+    $$VALUES ('failed'), ('succeeded'), ('succeeded')$$,
+    'the map instances a rerun replaced keep their attempts in the history');
 SELECT throws_ok(format($$SELECT realmap.rerun(%s, 'nope')$$, :rf), '42704', 'DAG "er_fail" has no task "nope"', 'rerun of an unknown task');
 
 -- ---------------------------------------------------------------- retries
