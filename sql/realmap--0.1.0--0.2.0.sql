@@ -399,3 +399,26 @@ BEGIN
 END $$;
 -- (CREATE OR REPLACE resets what 90_privileges.sql set)
 ALTER FUNCTION realmap.rerun(bigint, text) SECURITY DEFINER;
+
+-- ------------------------------------------------------------------ _settle in plpgsql (10_engine.sql)
+-- a SQL function with a SET clause is parsed and planned again on every call
+CREATE OR REPLACE FUNCTION realmap._settle(p_ids bigint[]) RETURNS bigint[]
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended bigint[];
+BEGIN
+    WITH s AS (
+        UPDATE realmap.task_instances x
+           SET state = CASE WHEN t.trigger_rule = 'all_success' AND x.n_failed > 0 THEN 'upstream_failed'
+                            WHEN t.trigger_rule = 'all_success' AND x.n_skipped > 0 THEN 'skipped'
+                            ELSE 'ready' END,
+               ready_at = clock_timestamp(),
+               finished_at = CASE WHEN t.trigger_rule = 'all_success' AND (x.n_failed > 0 OR x.n_skipped > 0)
+                                  THEN clock_timestamp() END
+          FROM realmap.runs r, realmap.dag_tasks t
+         WHERE x.instance_id = ANY (p_ids) AND x.state = 'pending' AND x.remaining <= 0
+           AND r.run_id = x.run_id AND t.dag_name = r.dag_name AND t.task_name = x.task_name
+        RETURNING x.instance_id, x.state)
+    SELECT coalesce(array_agg(s.instance_id) FILTER (WHERE s.state <> 'ready'), '{}') INTO ended FROM s;
+    RETURN ended;
+END $$;

@@ -958,8 +958,13 @@ END $$;
 
 -- Decides pending instances whose upstreams have all finished: ready, or (trigger
 -- rule all_success) upstream_failed / skipped.  Returns the ids that ended.
+-- (plpgsql, not sql: a SQL function with a SET clause is parsed and planned again on
+-- every call, which was half of each _resolve: measured 1.9 ms a chain step)
 CREATE FUNCTION realmap._settle(p_ids bigint[]) RETURNS bigint[]
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ended bigint[];
+BEGIN
     WITH s AS (
         UPDATE realmap.task_instances x
            SET state = CASE WHEN t.trigger_rule = 'all_success' AND x.n_failed > 0 THEN 'upstream_failed'
@@ -972,8 +977,9 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
          WHERE x.instance_id = ANY (p_ids) AND x.state = 'pending' AND x.remaining <= 0
            AND r.run_id = x.run_id AND t.dag_name = r.dag_name AND t.task_name = x.task_name
         RETURNING x.instance_id, x.state)
-    SELECT coalesce(array_agg(instance_id) FILTER (WHERE state <> 'ready'), '{}') FROM s
-$$;
+    SELECT coalesce(array_agg(s.instance_id) FILTER (WHERE s.state <> 'ready'), '{}') INTO ended FROM s;
+    RETURN ended;
+END $$;
 
 -- Propagates finished instances downstream, all in the completing transaction:
 -- expands map sources, decrements the remaining-dependencies counters of downstream
