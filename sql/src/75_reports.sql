@@ -75,14 +75,18 @@ BEGIN
                                     top + n_lanes * lane_h, top + n_lanes * lane_h + 16,
                                     trim_scale(round((k * step)::numeric, 3))), '' ORDER BY k)
       INTO svg FROM generate_series(0, floor(span / step)::int) k;
-    -- the attempted instances: a bar from claim to end (or to now), failures also ticked
+    -- the attempted instances: a bar from claim to end (or to now), failures also ticked.
+    -- A bar is at least 2 px wide, so that one pixel is all its colour wherever it
+    -- falls, and ends inside the chart (a short last task would stick out of it).
     SELECT svg || coalesce(string_agg(
                format('<rect class="bar %s" x="%s" y="%s" width="%s" height="%s" fill="%s" fill-opacity="0.85"/>',
-                      b.state, round(b.x::numeric, 2), top + (b.n - 1) * lane_h + 6, round(greatest(b.w, 1.5)::numeric, 2),
+                      b.state, round(least(b.x, label_w + chart_w - greatest(b.w, 2))::numeric, 2),
+                      top + (b.n - 1) * lane_h + 6, round(greatest(b.w, 2)::numeric, 2),
                       lane_h - 12, realmap._state_colour(b.state))
                || CASE WHEN b.state = 'failed' THEN
                       format('<rect class="failure" x="%s" y="%s" width="2" height="%s" fill="#d32f2f"/>',
-                             round((b.x + greatest(b.w, 1.5) - 1)::numeric, 2), top + (b.n - 1) * lane_h + 1, lane_h - 2)
+                             round((least(b.x, label_w + chart_w - greatest(b.w, 2)) + greatest(b.w, 2) - 2)::numeric, 2),
+                             top + (b.n - 1) * lane_h + 1, lane_h - 2)
                   ELSE '' END, '' ORDER BY b.n, b.x), '')
       INTO svg
       FROM (SELECT l.n, i.state,
