@@ -149,6 +149,10 @@ CREATE TABLE realmap.task_instances (
 ALTER TABLE realmap.task_instances SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
                                         fillfactor = 90);
 CREATE INDEX task_instances_ready ON realmap.task_instances (priority DESC, instance_id) WHERE state = 'ready';
+-- the ready instances of tasks with a concurrency limit (few): a claim that found too
+-- few others looks for them here on every call, not through every ready entry (and
+-- the dead ones a large map leaves behind until vacuum)
+CREATE INDEX task_instances_ready_limited ON realmap.task_instances (task_name) WHERE state = 'ready' AND limited;
 CREATE INDEX task_instances_unfinished ON realmap.task_instances (run_id)
     WHERE state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting');
 CREATE INDEX task_instances_running ON realmap.task_instances (lease_expires_at) WHERE state = 'running';
@@ -984,54 +988,74 @@ END $$;
 -- Propagates finished instances downstream, all in the completing transaction:
 -- expands map sources, decrements the remaining-dependencies counters of downstream
 -- instances under row locks taken in instance order (so concurrent completions never
--- lose a decrement or deadlock), settles those that reach zero, repeats for the ones
--- that ended without running, and finishes runs with nothing left to do.
+-- lose a decrement or deadlock) and, in the same statement, settles those that reach
+-- zero; repeats for the ones that ended without running, and finishes runs with
+-- nothing left to do.  Three statements a step: it runs once per batch, and along a
+-- chain once per task, so each statement is dispatch latency.
 CREATE FUNCTION realmap._resolve(p_ids bigint[]) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     frontier bigint[] := p_ids;
     nxt bigint[];
-    touched bigint[];
-    d_ids bigint[]; d_n int[]; d_nf int[]; d_ns int[];
+    touched bigint[] := '{}';
+    runs_here bigint[];
+    sources bigint[];
+    d_ids bigint[]; d_n int[]; d_nf int[]; d_ns int[]; d_rule text[];
     src bigint;
     unsafe boolean := coalesce(current_setting('realmap.debug_unsafe_counters', true), 'off') = 'on';
     delay_ms int := coalesce(nullif(current_setting('realmap.debug_resolve_delay_ms', true), ''), '0')::int;
     rec record;
 BEGIN
-    SELECT array_agg(DISTINCT run_id) INTO touched FROM realmap.task_instances WHERE instance_id = ANY (p_ids);
     WHILE cardinality(frontier) > 0 LOOP
         nxt := '{}';
-        FOR src IN SELECT f.instance_id FROM realmap.task_instances f JOIN realmap.runs r ON r.run_id = f.run_id
-                    WHERE f.instance_id = ANY (frontier) AND f.item IS NULL
-                      AND EXISTS (SELECT 1 FROM realmap.dag_edges e WHERE e.dag_name = r.dag_name
-                                     AND e.upstream = f.task_name AND e.edge_kind = 'expand')
-        LOOP
+        -- the frontier's runs, its map sources, and the downstream instances it counts
+        -- for.  Each step is a lookup by key from the one before (OFFSET 0 keeps the
+        -- planner from reordering them): a generic plan must not depend on statistics
+        -- that lag behind a table growing within a run.
+        WITH f AS MATERIALIZED (
+            SELECT ti.instance_id, ti.run_id, ti.task_name, ti.item, ti.state,
+                   (SELECT r.dag_name FROM realmap.runs r WHERE r.run_id = ti.run_id) AS dag_name
+              FROM realmap.task_instances ti WHERE ti.instance_id = ANY (frontier)),
+        hits AS (
+            SELECT x.instance_id, f.state, e.edge_kind, e.trigger_rule FROM f
+             CROSS JOIN LATERAL (
+                SELECT e.downstream, e.edge_kind,
+                       (SELECT t.trigger_rule FROM realmap.dag_tasks t
+                         WHERE t.dag_name = e.dag_name AND t.task_name = e.downstream) AS trigger_rule
+                  FROM realmap.dag_edges e
+                 WHERE e.dag_name = f.dag_name AND e.upstream = f.task_name AND e.edge_kind <> 'expand'
+                OFFSET 0) e
+             CROSS JOIN LATERAL (
+                SELECT x.instance_id FROM realmap.task_instances x
+                 WHERE e.edge_kind = 'item' AND x.run_id = f.run_id AND x.task_name = e.downstream AND x.item = f.item
+                UNION ALL
+                SELECT x.instance_id FROM realmap.task_instances x
+                 WHERE e.edge_kind <> 'item' AND x.run_id = f.run_id AND x.task_name = e.downstream AND x.item IS NULL
+                OFFSET 0) x),
+        g AS (
+            SELECT instance_id, count(*)::int AS n,
+                   (count(*) FILTER (WHERE state IN ('failed', 'upstream_failed', 'cancelled')))::int AS nf,
+                   (count(*) FILTER (WHERE state = 'skipped' AND edge_kind <> 'fanin'))::int AS ns,
+                   min(trigger_rule) AS trigger_rule
+              FROM hits GROUP BY instance_id)
+        SELECT (SELECT array_agg(DISTINCT f.run_id) FROM f),
+               (SELECT array_agg(f.instance_id ORDER BY f.instance_id) FROM f
+                 WHERE f.item IS NULL AND EXISTS (SELECT 1 FROM realmap.dag_edges e WHERE e.dag_name = f.dag_name
+                                                     AND e.upstream = f.task_name AND e.edge_kind = 'expand')),
+               array_agg(g.instance_id ORDER BY g.instance_id), array_agg(g.n ORDER BY g.instance_id),
+               array_agg(g.nf ORDER BY g.instance_id), array_agg(g.ns ORDER BY g.instance_id),
+               array_agg(g.trigger_rule ORDER BY g.instance_id)
+          INTO runs_here, sources, d_ids, d_n, d_nf, d_ns, d_rule
+          FROM g;
+        touched := touched || coalesce(runs_here, '{}');
+        FOREACH src IN ARRAY coalesce(sources, '{}') LOOP
             nxt := nxt || realmap._expand(src);
         END LOOP;
-
-        WITH f AS (
-            SELECT ti.instance_id, ti.run_id, ti.task_name, ti.item, ti.state, r.dag_name
-              FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
-             WHERE ti.instance_id = ANY (frontier)),
-        hits AS (
-            SELECT x.instance_id, f.state, e.edge_kind FROM f
-              JOIN realmap.dag_edges e ON e.dag_name = f.dag_name AND e.upstream = f.task_name AND e.edge_kind = 'item'
-              JOIN realmap.task_instances x ON x.run_id = f.run_id AND x.task_name = e.downstream AND x.item = f.item
-            UNION ALL
-            SELECT x.instance_id, f.state, e.edge_kind FROM f
-              JOIN realmap.dag_edges e ON e.dag_name = f.dag_name AND e.upstream = f.task_name
-                                      AND e.edge_kind IN ('single', 'fanin')
-              JOIN realmap.task_instances x ON x.run_id = f.run_id AND x.task_name = e.downstream AND x.item IS NULL)
-        SELECT array_agg(instance_id ORDER BY instance_id), array_agg(n ORDER BY instance_id),
-               array_agg(nf ORDER BY instance_id), array_agg(ns ORDER BY instance_id)
-          INTO d_ids, d_n, d_nf, d_ns
-          FROM (SELECT instance_id, count(*)::int AS n,
-                       (count(*) FILTER (WHERE state IN ('failed', 'upstream_failed', 'cancelled')))::int AS nf,
-                       (count(*) FILTER (WHERE state = 'skipped' AND edge_kind <> 'fanin'))::int AS ns
-                  FROM hits GROUP BY instance_id) g;
         d_ids := coalesce(d_ids, '{}');
 
-        IF unsafe THEN
+        IF cardinality(d_ids) = 0 THEN
+            NULL;
+        ELSIF unsafe THEN
             -- test-only: read, wait, write back without the row lock (a lost update)
             FOR rec IN SELECT d.instance_id, d.n, d.nf, d.ns, x.remaining, x.n_failed, x.n_skipped
                          FROM unnest(d_ids, d_n, d_nf, d_ns) AS d(instance_id, n, nf, ns)
@@ -1042,19 +1066,32 @@ BEGIN
                        n_failed = rec.n_failed + rec.nf, n_skipped = rec.n_skipped + rec.ns
                  WHERE instance_id = rec.instance_id;
             END LOOP;
+            nxt := nxt || realmap._settle(d_ids);
         ELSE
             PERFORM 1 FROM realmap.task_instances x
              WHERE x.instance_id = ANY (d_ids) ORDER BY x.instance_id FOR UPDATE;
             IF delay_ms > 0 THEN PERFORM pg_sleep(delay_ms / 1000.0); END IF;
-            UPDATE realmap.task_instances x
-               SET remaining = x.remaining - d.n, n_failed = x.n_failed + d.nf, n_skipped = x.n_skipped + d.ns
-              FROM unnest(d_ids, d_n, d_nf, d_ns) AS d(instance_id, n, nf, ns)
-             WHERE x.instance_id = d.instance_id AND x.state = 'pending';
+            -- count down, and decide the ones at zero the way _settle does
+            WITH u AS (
+                UPDATE realmap.task_instances x
+                   SET remaining = x.remaining - d.n, n_failed = x.n_failed + d.nf, n_skipped = x.n_skipped + d.ns,
+                       state = CASE WHEN x.remaining - d.n > 0 THEN x.state
+                                    WHEN d.rule = 'all_success' AND x.n_failed + d.nf > 0 THEN 'upstream_failed'
+                                    WHEN d.rule = 'all_success' AND x.n_skipped + d.ns > 0 THEN 'skipped'
+                                    ELSE 'ready' END,
+                       ready_at = CASE WHEN x.remaining - d.n > 0 THEN x.ready_at ELSE clock_timestamp() END,
+                       finished_at = CASE WHEN x.remaining - d.n <= 0 AND d.rule = 'all_success'
+                                               AND (x.n_failed + d.nf > 0 OR x.n_skipped + d.ns > 0)
+                                          THEN clock_timestamp() END
+                  FROM unnest(d_ids, d_n, d_nf, d_ns, d_rule) AS d(instance_id, n, nf, ns, rule)
+                 WHERE x.instance_id = d.instance_id AND x.state = 'pending'
+                RETURNING x.instance_id, x.state)
+            SELECT nxt || coalesce(array_agg(u.instance_id) FILTER (WHERE u.state IN ('upstream_failed', 'skipped')), '{}')
+              INTO nxt FROM u;
         END IF;
-        nxt := nxt || realmap._settle(d_ids);
         frontier := nxt;
     END LOOP;
-    PERFORM realmap._finish_runs(coalesce(touched, '{}'));
+    PERFORM realmap._finish_runs(touched);
 END $$;
 
 -- Ends runs that have nothing left to do: failed if any instance failed, cancelled

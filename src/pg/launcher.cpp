@@ -129,10 +129,10 @@ void manage_workers(long ready) {
         if (sh->workers[i].idle) idle++; else busy++;
     }
     SpinLockRelease(&sh->mutex);
-    if (idle > 0) {
-        wake_launcher_and_idle_workers();
-        return;
-    }
+    // every worker's latch, not only the idle ones': one that found nothing and is about
+    // to sleep counts as busy here, and would sleep through this work otherwise
+    wake_workers();
+    if (idle > 0) return;
     long per_worker = setting_worker_batch_size > 0 ? setting_worker_batch_size : 1;
     long wanted = (ready + per_worker - 1) / per_worker;
     int room = sh->max_workers - busy;
@@ -155,6 +155,12 @@ long launcher_round(TimestampTz *last_cleanup) {
         run_sql("realmap: history retention", "SELECT realmap.cleanup_history()");
         *last_cleanup = now;
     }
+    // Until this round has computed the next timer, any timer a transaction notes must
+    // wake the launcher: its _tick may not see that transaction (a timer noted against
+    // the previous round's value, already due and being handled, would be lost).
+    SpinLockAcquire(&sh->mutex);
+    sh->next_deadline = 0;
+    SpinLockRelease(&sh->mutex);
     begin_spi_transaction("realmap: timers");
     SPI_execute("SELECT next_due, ready FROM realmap._tick()", false, 1);
     bool due_null = true, ready_null = true;
@@ -166,9 +172,10 @@ long launcher_round(TimestampTz *last_cleanup) {
     }
     commit_spi_transaction();
     manage_workers(ready);
-    // from now on, transactions that create an earlier timer lower this and wake us
+    // from now on, transactions that create an earlier timer lower this and wake us (one
+    // noted during this round has set our latch already, and is kept)
     SpinLockAcquire(&sh->mutex);
-    sh->next_deadline = due_null ? 0 : next_due;
+    if (!due_null && (sh->next_deadline == 0 || next_due < sh->next_deadline)) sh->next_deadline = next_due;
     SpinLockRelease(&sh->mutex);
     if (due_null) return kIdleSleepMs;
     long ms = (long)((next_due - GetCurrentTimestamp()) / 1000) + 1;

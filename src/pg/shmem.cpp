@@ -56,18 +56,26 @@ void install_shmem_hooks() {
 
 EngineShared *engine_shared() { return shared; }
 
-void wake_launcher_and_idle_workers() {
+namespace {
+void wake(bool launcher_too) {
     if (shared == nullptr) return;
     PGPROC *procs[64 + 1];
     int n = 0;
+    bool slot_free = false;
     SpinLockAcquire(&shared->mutex);
-    if (shared->launcher_proc != nullptr) procs[n++] = shared->launcher_proc;
-    for (int i = 0; i < shared->max_workers && n < 65; i++)
-        if (shared->workers[i].pid != 0 && shared->workers[i].idle && shared->workers[i].proc != nullptr)
-            procs[n++] = shared->workers[i].proc;
+    for (int i = 0; i < shared->max_workers && n < 64; i++) {
+        if (shared->workers[i].pid == 0) slot_free = true;
+        if (shared->workers[i].pid > 0 && shared->workers[i].proc != nullptr) procs[n++] = shared->workers[i].proc;
+    }
+    if (launcher_too && slot_free && shared->launcher_proc != nullptr) procs[n++] = shared->launcher_proc;
     SpinLockRelease(&shared->mutex);
     for (int i = 0; i < n; i++) SetLatch(&procs[i]->procLatch);
 }
+}  // namespace
+
+void wake_workers() { wake(false); }
+
+void wake_for_ready_work() { wake(true); }
 
 void note_deadline(TimestampTz when) {
     if (shared == nullptr) return;

@@ -51,8 +51,14 @@ void install_shmem_hooks();
 void install_utility_hook();
 EngineShared *engine_shared();
 
-// Sets the latches of the launcher and of every idle worker.
-void wake_launcher_and_idle_workers();
+// There is ready work: sets the latch of every worker (an idle one claims it; a busy
+// one claims again before it would sleep, so a wake-up between its empty claim and
+// its sleep is never lost) and, when a worker slot is free, the launcher's, which may
+// start a worker.  With every slot taken the launcher is left asleep: waking it for
+// each batch of a large map cost a timer pass (about 4 ms) per batch.
+void wake_for_ready_work();
+// Sets the latch of every worker (the launcher's part of the above).
+void wake_workers();
 // Lowers next_deadline to `when` if earlier and wakes the launcher then.
 void note_deadline(TimestampTz when);
 // Sets the latches of the backends waiting for run_id.

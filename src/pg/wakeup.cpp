@@ -36,7 +36,7 @@ void on_xact_event(XactEvent event, void *) {
         case XACT_EVENT_COMMIT:
         case XACT_EVENT_PARALLEL_COMMIT: {
             EngineShared *sh = engine_shared();
-            if (pending_wake_workers) wake_launcher_and_idle_workers();
+            if (pending_wake_workers) wake_for_ready_work();
             if (pending_deadline != 0) note_deadline(pending_deadline);
             for (int i = 0; i < n_pending_runs; i++) wake_waiters(pending_runs[i]);
             if (pending_runs_overflow && sh != nullptr) {

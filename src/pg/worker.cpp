@@ -63,11 +63,13 @@ int claim_limit = 1;
 constexpr double kBatchBudgetMs = 20.0;
 bool more_ready = false;
 
-SPIPlanPtr plan_claim, plan_complete, plan_complete_skipped, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
+SPIPlanPtr plan_claim, plan_complete, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
     plan_release;
 
+// Plans made once (generic): a custom plan for each batch's arrays of ids cost more to
+// make than to run.
 SPIPlanPtr prepare(const char *sql, int nargs, Oid *types) {
-    SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+    SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
     if (p == nullptr) elog(ERROR, "realmap worker: could not prepare %s: %s", sql, SPI_result_code_string(SPI_result));
     SPI_keepplan(p);
     return p;
@@ -78,20 +80,21 @@ void prepare_plans() {
     Oid claim_t[2] = {INT4OID, INT4OID};
     plan_claim = prepare("SELECT * FROM realmap._claim($1, $2)", 2, claim_t);
     Oid complete_t[3] = {INT8OID, INT4OID, JSONBOID};
+    // completions, a batch's in one statement, each with the time its task ended (a
+    // task that says its item needs nothing done ends skipped, its downstream too)
+    Oid batch_t[5] = {INT8ARRAYOID, INT4ARRAYOID, JSONBARRAYOID, BOOLARRAYOID, TIMESTAMPTZARRAYOID};
     plan_complete = prepare(
-        "UPDATE realmap.task_instances SET state = 'succeeded', output = $3, finished_at = clock_timestamp(), "
-        "lease_expires_at = NULL, error_sqlstate = NULL, error_message = NULL, error_detail = NULL "
+        "UPDATE realmap.task_instances t SET state = CASE WHEN u.skipped THEN 'skipped' ELSE 'succeeded' END, "
+        "output = u.output, finished_at = u.finished_at, lease_expires_at = NULL, error_sqlstate = NULL, "
+        "error_message = NULL, error_detail = NULL "
+        "FROM unnest($1::bigint[], $2::int[], $3::jsonb[], $4::boolean[], $5::timestamptz[]) "
+        "AS u(id, attempt, output, skipped, finished_at) "
         // "(...) IS TRUE": a bare state = 'running' would let the planner pick the
-        // partial index on running instances and filter it for the id, scanning
-        // every running (and dead) entry per task; this way it goes by primary key
-        "WHERE instance_id = $1 AND (attempt = $2 AND state = 'running') IS TRUE",
-        3, complete_t);
-    // a task that says its item needs nothing done ends skipped (its downstream too)
-    plan_complete_skipped = prepare(
-        "UPDATE realmap.task_instances SET state = 'skipped', output = $3, finished_at = clock_timestamp(), "
-        "lease_expires_at = NULL, error_sqlstate = NULL, error_message = NULL, error_detail = NULL "
-        "WHERE instance_id = $1 AND (attempt = $2 AND state = 'running') IS TRUE",
-        3, complete_t);
+        // partial index on running instances and filter it for the ids, scanning
+        // every running (and dead) entry; this way it goes by primary key
+        "WHERE t.instance_id = u.id AND (t.attempt = u.attempt AND t.state = 'running') IS TRUE "
+        "RETURNING t.instance_id",
+        5, batch_t);
     Oid fail_t[8] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, INTERVALOID, TEXTOID};
     plan_fail = prepare("SELECT realmap._fail($1, $2, $3, $4, $5, $6, $7, $8)", 8, fail_t);
     plan_park = prepare("SELECT realmap._park($1, $2, $3->'realmap_await_human')", 3, complete_t);
@@ -107,6 +110,17 @@ void prepare_plans() {
         "started_at = NULL, lease_expires_at = NULL FROM unnest($1::bigint[], $2::int[]) AS u(id, att) "
         "WHERE t.instance_id = u.id AND (t.attempt = u.att AND t.state = 'running') IS TRUE",
         2, release_t);
+}
+
+// Executes one of the worker's own statements on task_instances with enable_seqscan
+// off, as the engine's SQL functions do (90_privileges.sql): a plan made while the
+// table was nearly empty would scan all of it once it has grown.
+int execute_by_index(SPIPlanPtr plan, Datum *args) {
+    int nest = NewGUCNestLevel();
+    (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    int rc = SPI_execute_plan(plan, args, nullptr, false, 0);
+    AtEOXact_GUC(true, nest);
+    return rc;
 }
 
 char *copy_text(HeapTuple tup, TupleDesc desc, int col) {
@@ -346,13 +360,82 @@ void record_failure(Claimed *c, ErrorData *ed, bool *terminal) {
     *terminal = !isnull && strcmp(TextDatumGetCString(st), "failed") == 0;
 }
 
-// Runs one claimed instance inside a subtransaction.  Returns true when the instance
-// ended (succeeded or failed for good) and its downstream must be resolved.
-bool run_one(Claimed *c) {
+void record_fenced(Claimed *c) {
+    Datum args[5] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), Int32GetDatum(MyProcPid),
+                     TimestampTzGetDatum(GetCurrentTimestamp()),
+                     CStringGetTextDatum("completion rejected: the claim of this attempt is no longer current "
+                                         "(its lease expired or the run was cancelled)")};
+    SPI_execute_plan(plan_fenced, args, nullptr, false, 0);
+}
+
+// Completions to apply in one statement: a batch's (its fast path) or one task's.
+struct Deferred {
+    int n;
+    Datum *ids, *attempts, *outputs, *finished_at;
+    bool *skipped;
+};
+
+Deferred make_deferred(int capacity) {
+    Deferred d;
+    d.n = 0;
+    d.ids = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
+    d.attempts = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
+    d.outputs = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
+    d.finished_at = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
+    d.skipped = static_cast<bool *>(palloc(sizeof(bool) * capacity));
+    return d;
+}
+
+void add_completion(Deferred *d, Claimed *c, Datum output, bool skipped) {
+    MemoryContext old = MemoryContextSwitchTo(batch_context);
+    int k = d->n++;
+    d->ids[k] = Int64GetDatum(c->instance_id);
+    d->attempts[k] = Int32GetDatum(c->attempt);
+    d->outputs[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(output));
+    d->finished_at[k] = TimestampTzGetDatum(GetCurrentTimestamp());
+    d->skipped[k] = skipped;
+    MemoryContextSwitchTo(old);
+}
+
+// Applies the completions in one statement.  Returns false when one of them was fenced
+// off (its claim is no longer current); `stale`, if given, then marks which.  Else
+// `ended`, if given, gets their ids.
+bool apply_completions(Deferred *d, int64 *ended, int *n_ended, bool *stale) {
+    Datum *flags = static_cast<Datum *>(palloc(sizeof(Datum) * d->n));
+    for (int i = 0; i < d->n; i++) flags[i] = BoolGetDatum(d->skipped[i]);
+    Datum args[5] = {PointerGetDatum(construct_array(d->ids, d->n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
+                     PointerGetDatum(construct_array(d->attempts, d->n, INT4OID, 4, true, TYPALIGN_INT)),
+                     PointerGetDatum(construct_array(d->outputs, d->n, JSONBOID, -1, false, TYPALIGN_INT)),
+                     PointerGetDatum(construct_array(flags, d->n, BOOLOID, 1, true, TYPALIGN_CHAR)),
+                     PointerGetDatum(construct_array(d->finished_at, d->n, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE))};
+    execute_by_index(plan_complete, args);
+    if ((int)SPI_processed == d->n) {
+        for (int i = 0; ended != nullptr && i < d->n; i++) ended[(*n_ended)++] = DatumGetInt64(d->ids[i]);
+        return true;
+    }
+    if (stale == nullptr) return false;
+    for (int i = 0; i < d->n; i++) stale[i] = true;
+    for (uint64 r = 0; r < SPI_processed; r++) {
+        bool isnull;
+        int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+        for (int i = 0; i < d->n; i++)
+            if (DatumGetInt64(d->ids[i]) == id) stale[i] = false;
+    }
+    return false;
+}
+
+enum RunResult { kOpen, kEnded, kDeferred };
+
+// Runs one claimed instance inside a subtransaction.  kEnded: it failed for good, or
+// (defer == nullptr) succeeded and is completed; kDeferred: it succeeded and its
+// completion was added to `defer`; kOpen: it retries, waits for a human, or its claim
+// was stale.  Either ended kind must have its downstream resolved.
+RunResult run_one(Claimed *c, Deferred *defer) {
     MemoryContext outer_context = CurrentMemoryContext;
     ResourceOwner outer_owner = CurrentResourceOwner;
     volatile bool terminal = false;
     volatile bool fenced = false;
+    volatile bool deferred = false;
 
     pgstat_report_activity(STATE_RUNNING,
                            psprintf("realmap: run %lld %s%s%s%s attempt %d", (long long)c->run_id, c->task,
@@ -382,10 +465,16 @@ bool run_one(Claimed *c) {
                 Datum a[1] = {result};
                 SPI_execute_plan(plan_check_items, a, nullptr, false, 1);
             }
-            SPI_execute_plan(jsonb_has_top_key(result, "realmap_skip") ? plan_complete_skipped : plan_complete, args,
-                             nullptr, false, 0);
-            fenced = SPI_processed == 0;
-            terminal = !fenced;
+            bool skipped = jsonb_has_top_key(result, "realmap_skip");
+            if (defer != nullptr) {
+                add_completion(defer, c, result, skipped);
+                deferred = true;
+            } else {  // the careful way: completed now, inside its own subtransaction
+                Deferred one = make_deferred(1);
+                add_completion(&one, c, result, skipped);
+                fenced = !apply_completions(&one, nullptr, nullptr, nullptr);
+                terminal = !fenced;
+            }
         }
         if (fenced)
             RollbackAndReleaseCurrentSubTransaction();  // a stale claim: its writes are discarded
@@ -408,19 +497,13 @@ bool run_one(Claimed *c) {
         terminal = t;
     }
     PG_END_TRY();
-    if (fenced) {
-        Datum args[5] = {Int64GetDatum(c->instance_id), Int32GetDatum(c->attempt), Int32GetDatum(MyProcPid),
-                         TimestampTzGetDatum(GetCurrentTimestamp()),
-                         CStringGetTextDatum("completion rejected: the claim of this attempt is no longer current "
-                                             "(its lease expired or the run was cancelled)")};
-        SPI_execute_plan(plan_fenced, args, nullptr, false, 0);
-    }
+    if (fenced) record_fenced(c);
     if (my_slot >= 0) {
         SpinLockAcquire(&sh->mutex);
         sh->workers[my_slot].run_id = 0;
         SpinLockRelease(&sh->mutex);
     }
-    return terminal;
+    return deferred ? kDeferred : (terminal ? kEnded : kOpen);
 }
 
 Datum int8_array(int64 *values, int n) {
@@ -429,19 +512,63 @@ Datum int8_array(int64 *values, int n) {
     return PointerGetDatum(construct_array(d, n, INT8OID, 8, true, TYPALIGN_DOUBLE));
 }
 
-// Transaction 2: run the batch, complete it, resolve downstream, commit.
-void run_batch(Claimed *c, int n) {
-    begin_spi_transaction(nullptr);
-    int64 *ended = static_cast<int64 *>(palloc(sizeof(int64) * n));
-    int n_ended = 0;
+// Runs c[0..n) in order while the leases allow; returns how many it started.
+int run_tasks(Claimed *c, int n, Deferred *defer, int64 *ended, int *n_ended) {
     int next = 0;
-    prepare_stages(c, n);
     for (; next < n; next++) {
         if (got_sigterm || !setting_enabled) break;
         // a task that could not finish within its lease is left for a fresh claim
         long lease_left_ms = (long)((c[next].lease_expires_at - GetCurrentTimestamp()) / 1000);
         if (next > 0 && lease_left_ms < c[next].timeout_ms && c[next].prepared == nullptr) break;
-        if (run_one(&c[next])) ended[n_ended++] = c[next].instance_id;
+        if (run_one(&c[next], defer) == kEnded) ended[(*n_ended)++] = c[next].instance_id;
+    }
+    return next;
+}
+
+// Transaction 2: run the batch, complete it, resolve downstream, commit.
+//
+// The fast path runs the whole batch in one subtransaction, each task in its own
+// inside it, and completes every task that succeeded in one statement at the end:
+// one UPDATE per batch instead of one per task, and a task that writes nothing needs
+// no subtransaction id.  When a completion is fenced off there (a lease ran out or
+// the run was cancelled meanwhile; rare), the whole batch is rolled back and run
+// again the careful way, each task completing inside its own subtransaction, so only
+// the stale task's writes are discarded.  Stale tasks are not run again.
+void run_batch(Claimed *c, int n) {
+    begin_spi_transaction(nullptr);
+    int64 *ended = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    int n_ended = 0;
+    prepare_stages(c, n);
+    Deferred d = make_deferred(n);
+    bool *stale = static_cast<bool *>(palloc0(sizeof(bool) * n));
+    MemoryContext outer_context = CurrentMemoryContext;
+    ResourceOwner outer_owner = CurrentResourceOwner;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(outer_context);
+    int next = run_tasks(c, n, &d, ended, &n_ended);
+    bool applied = d.n == 0 || apply_completions(&d, ended, &n_ended, stale);
+    if (applied)
+        ReleaseCurrentSubTransaction();
+    else
+        RollbackAndReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(outer_context);
+    CurrentResourceOwner = outer_owner;
+    if (!applied) {
+        // the deferred ones are a subsequence of c[0..next): map stale marks onto c
+        bool *stale_claim = static_cast<bool *>(palloc0(sizeof(bool) * n));
+        for (int i = 0, k = 0; i < next && k < d.n; i++)
+            if (DatumGetInt64(d.ids[k]) == c[i].instance_id) stale_claim[i] = stale[k++];
+        n_ended = 0;
+        int done = 0;
+        for (; done < next; done++) {
+            if (got_sigterm || !setting_enabled) break;
+            if (stale_claim[done]) {
+                record_fenced(&c[done]);
+                continue;
+            }
+            if (run_one(&c[done], nullptr) == kEnded) ended[n_ended++] = c[done].instance_id;
+        }
+        next = done;
     }
     if (next < n) {  // release what was claimed but not started
         Datum *ids = static_cast<Datum *>(palloc(sizeof(Datum) * (n - next)));
@@ -452,8 +579,8 @@ void run_batch(Claimed *c, int n) {
         }
         Datum args[2] = {PointerGetDatum(construct_array(ids, n - next, INT8OID, 8, true, TYPALIGN_DOUBLE)),
                          PointerGetDatum(construct_array(atts, n - next, INT4OID, 4, true, TYPALIGN_INT))};
-        SPI_execute_plan(plan_release, args, nullptr, false, 0);
-        wake_launcher_and_idle_workers();
+        execute_by_index(plan_release, args);
+        wake_workers_at_commit();  // others may take them once this commits
     }
     if (n_ended > 0) {
         Datum args[1] = {int8_array(ended, n_ended)};
@@ -501,6 +628,9 @@ void worker_loop(int slot) {
 
     TimestampTz idle_since = 0;
     while (!got_sigterm) {
+        // before looking for work: a wake-up from here on makes the wait below return
+        // at once (wakers set every worker's latch, busy or not)
+        ResetLatch(MyLatch);
         if (got_sighup) {
             got_sighup = 0;
             ProcessConfigFile(PGC_SIGHUP);
@@ -514,7 +644,7 @@ void worker_loop(int slot) {
         if (n > 0) {
             idle_since = 0;
             // more ready work than this batch: let idle peers (or the launcher) help
-            if (more_ready) wake_launcher_and_idle_workers();
+            if (more_ready) wake_for_ready_work();
             TimestampTz t0 = GetCurrentTimestamp();
             run_batch(claimed, n);
             double per_task_ms = (double)(GetCurrentTimestamp() - t0) / 1000.0 / n;
@@ -534,7 +664,6 @@ void worker_loop(int slot) {
         if (idle_left <= 0) break;
         set_idle(true);
         (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, idle_left, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
         set_idle(false);
         CHECK_FOR_INTERRUPTS();
     }
