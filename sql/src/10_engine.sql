@@ -153,8 +153,12 @@ CREATE INDEX task_instances_ready ON realmap.task_instances (priority DESC, inst
 -- few others looks for them here on every call, not through every ready entry (and
 -- the dead ones a large map leaves behind until vacuum)
 CREATE INDEX task_instances_ready_limited ON realmap.task_instances (task_name) WHERE state = 'ready' AND limited;
-CREATE INDEX task_instances_unfinished ON realmap.task_instances (run_id)
-    WHERE state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting');
+-- the instances still to run (running ones are in task_instances_running): a claim
+-- moves an instance out of it and into no other index but the running one.  By
+-- instance id, so that "is anything left?" reads it from the top, where a map's
+-- items not yet claimed are, past none of the entries its claimed items left behind.
+CREATE INDEX task_instances_queued ON realmap.task_instances (run_id, instance_id)
+    WHERE state IN ('pending', 'ready', 'retry_wait', 'waiting');
 CREATE INDEX task_instances_running ON realmap.task_instances (lease_expires_at) WHERE state = 'running';
 CREATE INDEX task_instances_retry ON realmap.task_instances (ready_at) WHERE state = 'retry_wait';
 
@@ -677,7 +681,8 @@ BEGIN
          ORDER BY ti.priority DESC, ti.instance_id
          LIMIT p_limit FOR UPDATE SKIP LOCKED) c;
     ids := coalesce(ids, '{}');
-    IF cardinality(ids) < p_limit THEN
+    IF cardinality(ids) < p_limit
+       AND EXISTS (SELECT 1 FROM realmap.task_instances ti WHERE ti.state = 'ready' AND ti.limited) THEN
         FOR lim IN SELECT DISTINCT r.dag_name, ti.task_name FROM realmap.task_instances ti
                      JOIN realmap.runs r ON r.run_id = ti.run_id
                     WHERE ti.state = 'ready' AND ti.limited
@@ -706,7 +711,9 @@ BEGIN
     WITH pairs AS MATERIALIZED (
         SELECT DISTINCT ti.run_id, ti.task_name FROM realmap.task_instances ti WHERE ti.instance_id = ANY (ids)
     ),
-    -- what all instances of one task in one run share, computed once per batch
+    -- what all instances of one task in one run share, computed once per batch.  Each
+    -- row is a lookup by key (OFFSET 0 keeps the planner from turning them into scans
+    -- of every task of the DAG: a generic plan, and a DAG may have 1,000 tasks).
     tk AS MATERIALIZED (
         SELECT p.run_id, p.task_name, r.dag_name, r.params, t.kind, t.function_name, t.stage, t.timeout,
                t.mode, t.upstream, d.owner,
@@ -714,22 +721,23 @@ BEGIN
                           AND e.edge_kind = 'expand') AS expands,
                -- the upstream context of map and single instances is the same for all of them
                CASE WHEN t.mode <> 'each' THEN
-                   (SELECT coalesce(jsonb_object_agg(u.task_name, CASE
+                   (SELECT coalesce(jsonb_object_agg(up.name, CASE
                         WHEN t.mode = 'map' THEN
                             (SELECT o.map_context FROM realmap.task_instances o
-                              WHERE o.run_id = p.run_id AND o.task_name = u.task_name AND o.item IS NULL)
-                        WHEN u.mode = 'single' THEN
+                              WHERE o.run_id = p.run_id AND o.task_name = up.name AND o.item IS NULL)
+                        WHEN (SELECT u.mode FROM realmap.dag_tasks u
+                               WHERE u.dag_name = t.dag_name AND u.task_name = up.name) = 'single' THEN
                             (SELECT o.output FROM realmap.task_instances o
-                              WHERE o.run_id = p.run_id AND o.task_name = u.task_name AND o.item IS NULL)
-                        ELSE realmap._fanin_summary(p.run_id, u.task_name)
+                              WHERE o.run_id = p.run_id AND o.task_name = up.name AND o.item IS NULL)
+                        ELSE realmap._fanin_summary(p.run_id, up.name)
                         END), '{}'::jsonb)
-                      FROM unnest(t.upstream) up(name)
-                      JOIN realmap.dag_tasks u ON u.dag_name = t.dag_name AND u.task_name = up.name)
+                      FROM unnest(t.upstream) up(name))
                END AS shared_upstream
           FROM pairs p
-          JOIN realmap.runs r ON r.run_id = p.run_id
-          JOIN realmap.dag_tasks t ON t.dag_name = r.dag_name AND t.task_name = p.task_name
-          JOIN realmap.dags d ON d.dag_name = r.dag_name
+         CROSS JOIN LATERAL (SELECT r.dag_name, r.params FROM realmap.runs r WHERE r.run_id = p.run_id OFFSET 0) r
+         CROSS JOIN LATERAL (SELECT t.* FROM realmap.dag_tasks t
+                              WHERE t.dag_name = r.dag_name AND t.task_name = p.task_name OFFSET 0) t
+         CROSS JOIN LATERAL (SELECT d.owner FROM realmap.dags d WHERE d.dag_name = r.dag_name OFFSET 0) d
     ),
     claimed AS (
         UPDATE realmap.task_instances ti
@@ -1084,7 +1092,8 @@ BEGIN
                                                AND (x.n_failed + d.nf > 0 OR x.n_skipped + d.ns > 0)
                                           THEN clock_timestamp() END
                   FROM unnest(d_ids, d_n, d_nf, d_ns, d_rule) AS d(instance_id, n, nf, ns, rule)
-                 WHERE x.instance_id = d.instance_id AND x.state = 'pending'
+                 -- "(...) IS TRUE" keeps the planner on the primary key (see worker.cpp)
+                 WHERE x.instance_id = d.instance_id AND (x.state = 'pending') IS TRUE
                 RETURNING x.instance_id, x.state)
             SELECT nxt || coalesce(array_agg(u.instance_id) FILTER (WHERE u.state IN ('upstream_failed', 'skipped')), '{}')
               INTO nxt FROM u;
@@ -1107,11 +1116,14 @@ BEGIN
     -- whoever moves it on checks again), lock the run row and look again with a
     -- snapshot taken after the lock: of two such transactions, the second sees the
     -- first's commit.
+    -- (a scalar subquery, not EXISTS, which would drop the ORDER BY: the newest queued
+    -- instance is found first, the claimed ones' dead index entries below it are not read)
     candidates := ARRAY(
         SELECT ru.run_id FROM realmap.runs ru
          WHERE ru.run_id = ANY (p_runs) AND ru.state IN ('running', 'waiting', 'cancelled') AND ru.finished_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id
-                              AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting'))
+           AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id
+                   AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting')
+                 ORDER BY x.instance_id DESC LIMIT 1) IS NULL
          ORDER BY ru.run_id);
     IF cardinality(candidates) = 0 THEN
         RETURN;
@@ -1120,8 +1132,10 @@ BEGIN
     FOR r IN SELECT ru.run_id, ru.dag_name, ru.state FROM realmap.runs ru
               WHERE ru.run_id = ANY (candidates) AND ru.state IN ('running', 'waiting', 'cancelled')
                 AND ru.finished_at IS NULL
-                AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id
-                                   AND x.state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting'))
+                AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id
+                        AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting')
+                      ORDER BY x.instance_id DESC LIMIT 1) IS NULL
+                AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id AND x.state = 'running')
               ORDER BY ru.run_id
     LOOP
         UPDATE realmap.runs SET finished_at = clock_timestamp(),

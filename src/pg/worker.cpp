@@ -51,6 +51,8 @@ struct Claimed {
     const StageDef *stage_def;  // kind 'stage': the built-in stage (nullptr: unknown)
     void *prepared;             // what the stage's batch phase left for this instance
     ErrorData *prepare_error;   // the batch phase failed for this instance
+    bool ended;                 // succeeded or failed for good in this batch: resolve downstream
+    bool stale;                 // its completion was fenced off (the careful rerun skips it)
 };
 
 int my_slot = -1;
@@ -63,7 +65,7 @@ int claim_limit = 1;
 constexpr double kBatchBudgetMs = 20.0;
 bool more_ready = false;
 
-SPIPlanPtr plan_claim, plan_complete, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
+SPIPlanPtr plan_claim, plan_complete, plan_has_downstream, plan_finish_runs, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
     plan_release;
 
 // Plans made once (generic): a custom plan for each batch's arrays of ids cost more to
@@ -104,6 +106,11 @@ void prepare_plans() {
     plan_check_items = prepare("SELECT realmap._check_items($1)", 1, items_t);
     Oid resolve_t[1] = {INT8ARRAYOID};
     plan_resolve = prepare("SELECT realmap._resolve($1)", 1, resolve_t);
+    plan_finish_runs = prepare("SELECT realmap._finish_runs($1)", 1, resolve_t);
+    Oid edge_t[2] = {TEXTOID, TEXTOID};
+    plan_has_downstream = prepare(
+        "SELECT EXISTS (SELECT FROM realmap.dag_edges WHERE dag_name = $1 AND upstream = $2 AND edge_kind <> 'expand')",
+        2, edge_t);
     Oid release_t[2] = {INT8ARRAYOID, INT4ARRAYOID};
     plan_release = prepare(
         "UPDATE realmap.task_instances t SET state = 'ready', attempt = t.attempt - 1, worker_pid = NULL, "
@@ -371,6 +378,7 @@ void record_fenced(Claimed *c) {
 // Completions to apply in one statement: a batch's (its fast path) or one task's.
 struct Deferred {
     int n;
+    Claimed **claims;
     Datum *ids, *attempts, *outputs, *finished_at;
     bool *skipped;
 };
@@ -378,6 +386,7 @@ struct Deferred {
 Deferred make_deferred(int capacity) {
     Deferred d;
     d.n = 0;
+    d.claims = static_cast<Claimed **>(palloc(sizeof(Claimed *) * capacity));
     d.ids = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
     d.attempts = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
     d.outputs = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
@@ -389,6 +398,7 @@ Deferred make_deferred(int capacity) {
 void add_completion(Deferred *d, Claimed *c, Datum output, bool skipped) {
     MemoryContext old = MemoryContextSwitchTo(batch_context);
     int k = d->n++;
+    d->claims[k] = c;
     d->ids[k] = Int64GetDatum(c->instance_id);
     d->attempts[k] = Int32GetDatum(c->attempt);
     d->outputs[k] = PointerGetDatum(PG_DETOAST_DATUM_COPY(output));
@@ -397,10 +407,10 @@ void add_completion(Deferred *d, Claimed *c, Datum output, bool skipped) {
     MemoryContextSwitchTo(old);
 }
 
-// Applies the completions in one statement.  Returns false when one of them was fenced
-// off (its claim is no longer current); `stale`, if given, then marks which.  Else
-// `ended`, if given, gets their ids.
-bool apply_completions(Deferred *d, int64 *ended, int *n_ended, bool *stale) {
+// Applies the completions in one statement and marks them ended.  Returns false when
+// one of them was fenced off (its claim is no longer current); `stale`, if given, then
+// marks which.
+bool apply_completions(Deferred *d, bool *stale) {
     Datum *flags = static_cast<Datum *>(palloc(sizeof(Datum) * d->n));
     for (int i = 0; i < d->n; i++) flags[i] = BoolGetDatum(d->skipped[i]);
     Datum args[5] = {PointerGetDatum(construct_array(d->ids, d->n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
@@ -410,7 +420,7 @@ bool apply_completions(Deferred *d, int64 *ended, int *n_ended, bool *stale) {
                      PointerGetDatum(construct_array(d->finished_at, d->n, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE))};
     execute_by_index(plan_complete, args);
     if ((int)SPI_processed == d->n) {
-        for (int i = 0; ended != nullptr && i < d->n; i++) ended[(*n_ended)++] = DatumGetInt64(d->ids[i]);
+        for (int i = 0; i < d->n; i++) d->claims[i]->ended = true;
         return true;
     }
     if (stale == nullptr) return false;
@@ -472,7 +482,7 @@ RunResult run_one(Claimed *c, Deferred *defer) {
             } else {  // the careful way: completed now, inside its own subtransaction
                 Deferred one = make_deferred(1);
                 add_completion(&one, c, result, skipped);
-                fenced = !apply_completions(&one, nullptr, nullptr, nullptr);
+                fenced = !apply_completions(&one, nullptr);
                 terminal = !fenced;
             }
         }
@@ -513,16 +523,67 @@ Datum int8_array(int64 *values, int n) {
 }
 
 // Runs c[0..n) in order while the leases allow; returns how many it started.
-int run_tasks(Claimed *c, int n, Deferred *defer, int64 *ended, int *n_ended) {
+int run_tasks(Claimed *c, int n, Deferred *defer) {
     int next = 0;
     for (; next < n; next++) {
         if (got_sigterm || !setting_enabled) break;
         // a task that could not finish within its lease is left for a fresh claim
         long lease_left_ms = (long)((c[next].lease_expires_at - GetCurrentTimestamp()) / 1000);
         if (next > 0 && lease_left_ms < c[next].timeout_ms && c[next].prepared == nullptr) break;
-        if (run_one(&c[next], defer) == kEnded) ended[(*n_ended)++] = c[next].instance_id;
+        if (run_one(&c[next], defer) == kEnded) c[next].ended = true;
     }
     return next;
+}
+
+// Whether (dag, task) has tasks downstream of it (other than a map it expands),
+// looked up once per batch for each task that ended in it.
+struct DownstreamOf {
+    const char *dag;
+    const char *task;
+    bool any;
+};
+
+bool has_downstream(Claimed *e, DownstreamOf *known, int *n_known) {
+    for (int i = 0; i < *n_known; i++)
+        if (strcmp(known[i].dag, e->dag) == 0 && strcmp(known[i].task, e->task) == 0) return known[i].any;
+    Datum args[2] = {CStringGetTextDatum(e->dag), CStringGetTextDatum(e->task)};
+    SPI_execute_plan(plan_has_downstream, args, nullptr, true, 1);
+    bool isnull;
+    bool any = SPI_processed == 1 && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    known[*n_known] = {e->dag, e->task, any};
+    (*n_known)++;
+    return any;
+}
+
+// Moves on what ended in this batch: realmap._resolve for instances with downstream
+// tasks or a map to expand; for the others (the items of a map nothing follows: most
+// of a large map) only whether their runs are over (realmap._finish_runs).  Resolving
+// them would look up each one's downstream to find none.
+void resolve_ended(Claimed *c, int n) {
+    int64 *with_downstream = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    int64 *runs = static_cast<int64 *>(palloc(sizeof(int64) * n));
+    DownstreamOf *known = static_cast<DownstreamOf *>(palloc(sizeof(DownstreamOf) * n));
+    int n_down = 0, n_runs = 0, n_known = 0;
+    for (int i = 0; i < n; i++) {
+        if (!c[i].ended) continue;
+        if (c[i].expands || has_downstream(&c[i], known, &n_known)) {
+            with_downstream[n_down++] = c[i].instance_id;
+            continue;
+        }
+        bool seen = false;
+        for (int r = 0; r < n_runs && !seen; r++) seen = runs[r] == c[i].run_id;
+        if (!seen) runs[n_runs++] = c[i].run_id;
+    }
+    if (n_down == 0 && n_runs == 0) return;
+    pgstat_report_activity(STATE_RUNNING, "realmap: resolving downstream tasks");
+    if (n_down > 0) {
+        Datum args[1] = {int8_array(with_downstream, n_down)};
+        SPI_execute_plan(plan_resolve, args, nullptr, false, 0);
+    }
+    if (n_runs > 0) {
+        Datum args[1] = {int8_array(runs, n_runs)};
+        SPI_execute_plan(plan_finish_runs, args, nullptr, false, 0);
+    }
 }
 
 // Transaction 2: run the batch, complete it, resolve downstream, commit.
@@ -536,8 +597,6 @@ int run_tasks(Claimed *c, int n, Deferred *defer, int64 *ended, int *n_ended) {
 // the stale task's writes are discarded.  Stale tasks are not run again.
 void run_batch(Claimed *c, int n) {
     begin_spi_transaction(nullptr);
-    int64 *ended = static_cast<int64 *>(palloc(sizeof(int64) * n));
-    int n_ended = 0;
     prepare_stages(c, n);
     Deferred d = make_deferred(n);
     bool *stale = static_cast<bool *>(palloc0(sizeof(bool) * n));
@@ -545,8 +604,8 @@ void run_batch(Claimed *c, int n) {
     ResourceOwner outer_owner = CurrentResourceOwner;
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(outer_context);
-    int next = run_tasks(c, n, &d, ended, &n_ended);
-    bool applied = d.n == 0 || apply_completions(&d, ended, &n_ended, stale);
+    int next = run_tasks(c, n, &d);
+    bool applied = d.n == 0 || apply_completions(&d, stale);
     if (applied)
         ReleaseCurrentSubTransaction();
     else
@@ -554,19 +613,17 @@ void run_batch(Claimed *c, int n) {
     MemoryContextSwitchTo(outer_context);
     CurrentResourceOwner = outer_owner;
     if (!applied) {
-        // the deferred ones are a subsequence of c[0..next): map stale marks onto c
-        bool *stale_claim = static_cast<bool *>(palloc0(sizeof(bool) * n));
-        for (int i = 0, k = 0; i < next && k < d.n; i++)
-            if (DatumGetInt64(d.ids[k]) == c[i].instance_id) stale_claim[i] = stale[k++];
-        n_ended = 0;
+        for (int i = 0; i < n; i++) c[i].ended = false;
+        for (int k = 0; k < d.n; k++)
+            if (stale[k]) d.claims[k]->stale = true;
         int done = 0;
         for (; done < next; done++) {
             if (got_sigterm || !setting_enabled) break;
-            if (stale_claim[done]) {
+            if (c[done].stale) {
                 record_fenced(&c[done]);
                 continue;
             }
-            if (run_one(&c[done], nullptr) == kEnded) ended[n_ended++] = c[done].instance_id;
+            if (run_one(&c[done], nullptr) == kEnded) c[done].ended = true;
         }
         next = done;
     }
@@ -582,11 +639,7 @@ void run_batch(Claimed *c, int n) {
         execute_by_index(plan_release, args);
         wake_workers_at_commit();  // others may take them once this commits
     }
-    if (n_ended > 0) {
-        Datum args[1] = {int8_array(ended, n_ended)};
-        pgstat_report_activity(STATE_RUNNING, "realmap: resolving downstream tasks");
-        SPI_execute_plan(plan_resolve, args, nullptr, false, 0);
-    }
+    resolve_ended(c, n);
     commit_spi_transaction();
 }
 
