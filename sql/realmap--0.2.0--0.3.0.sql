@@ -18,21 +18,23 @@ DROP INDEX realmap.task_instances_unfinished;
 CREATE INDEX task_instances_queued ON realmap.task_instances (run_id, instance_id)
     WHERE state IN ('pending', 'ready', 'retry_wait', 'waiting');
 
--- the task's definition, run and owner by key; limited instances looked for only when
--- there are any
+-- the claimed rows by tuple id, the task's definition, run and owner by key; limited
+-- instances looked for only when there are any
 CREATE OR REPLACE FUNCTION realmap._claim(p_limit int, p_pid int)
 RETURNS TABLE (instance_id bigint, attempt int, run_id bigint, dag_name text, task_name text, item text,
                kind text, function_name text, stage text, owner name, lease_expires_at timestamptz,
                timeout_ms bigint, expands boolean, human_task_id bigint, context jsonb, more_ready boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    ids bigint[];
+    -- the claimed rows by tuple id: locked here, so they stay where they are, and the
+    -- statements below reach them without another index lookup each
+    ids tid[];
     lim record;
     room int;
     more boolean;
 BEGIN
-    SELECT array_agg(c.instance_id) INTO ids FROM (
-        SELECT ti.instance_id FROM realmap.task_instances ti
+    SELECT array_agg(c.ctid) INTO ids FROM (
+        SELECT ti.ctid FROM realmap.task_instances ti
          WHERE ti.state = 'ready' AND NOT ti.limited
          ORDER BY ti.priority DESC, ti.instance_id
          LIMIT p_limit FOR UPDATE SKIP LOCKED) c;
@@ -50,7 +52,7 @@ BEGIN
             room := least(coalesce(room, 0), p_limit - cardinality(ids));
             CONTINUE WHEN room <= 0;
             ids := ids || ARRAY(
-                SELECT ti.instance_id FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
+                SELECT ti.ctid FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
                  WHERE ti.state = 'ready' AND ti.limited AND ti.task_name = lim.task_name AND r.dag_name = lim.dag_name
                  ORDER BY ti.priority DESC, ti.instance_id LIMIT room FOR UPDATE OF ti SKIP LOCKED);
             EXIT WHEN cardinality(ids) >= p_limit;
@@ -65,7 +67,7 @@ BEGIN
     -- (the worker notes the earliest of these leases for the launcher at commit)
     RETURN QUERY
     WITH pairs AS MATERIALIZED (
-        SELECT DISTINCT ti.run_id, ti.task_name FROM realmap.task_instances ti WHERE ti.instance_id = ANY (ids)
+        SELECT DISTINCT ti.run_id, ti.task_name FROM realmap.task_instances ti WHERE ti.ctid = ANY (ids)
     ),
     -- what all instances of one task in one run share, computed once per batch.  Each
     -- row is a lookup by key (OFFSET 0 keeps the planner from turning them into scans
@@ -101,7 +103,7 @@ BEGIN
                started_at = clock_timestamp(), finished_at = NULL,
                lease_expires_at = clock_timestamp() + k.timeout + interval '5 seconds'
           FROM tk k
-         WHERE ti.instance_id = ANY (ids) AND k.run_id = ti.run_id AND k.task_name = ti.task_name
+         WHERE ti.ctid = ANY (ids) AND k.run_id = ti.run_id AND k.task_name = ti.task_name
         RETURNING ti.instance_id, ti.attempt, ti.run_id, ti.task_name, ti.item, ti.lease_expires_at,
                   ti.human_task_id, ti.priority
     )
