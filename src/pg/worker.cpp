@@ -408,9 +408,8 @@ void add_completion(Deferred *d, Claimed *c, Datum output, bool skipped) {
 }
 
 // Applies the completions in one statement and marks them ended.  Returns false when
-// one of them was fenced off (its claim is no longer current); `stale`, if given, then
-// marks which.
-bool apply_completions(Deferred *d, bool *stale) {
+// one of them was fenced off (its claim is no longer current), and marks which stale.
+bool apply_completions(Deferred *d) {
     Datum *flags = static_cast<Datum *>(palloc(sizeof(Datum) * d->n));
     for (int i = 0; i < d->n; i++) flags[i] = BoolGetDatum(d->skipped[i]);
     Datum args[5] = {PointerGetDatum(construct_array(d->ids, d->n, INT8OID, 8, true, TYPALIGN_DOUBLE)),
@@ -423,13 +422,12 @@ bool apply_completions(Deferred *d, bool *stale) {
         for (int i = 0; i < d->n; i++) d->claims[i]->ended = true;
         return true;
     }
-    if (stale == nullptr) return false;
-    for (int i = 0; i < d->n; i++) stale[i] = true;
-    for (uint64 r = 0; r < SPI_processed; r++) {
+    for (int i = 0; i < d->n; i++) d->claims[i]->stale = true;
+    for (uint64 r = 0; r < SPI_processed; r++) {  // the ones applied (the whole batch is rolled back)
         bool isnull;
         int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
         for (int i = 0; i < d->n; i++)
-            if (DatumGetInt64(d->ids[i]) == id) stale[i] = false;
+            if (d->claims[i]->instance_id == id) d->claims[i]->stale = false;
     }
     return false;
 }
@@ -482,7 +480,7 @@ RunResult run_one(Claimed *c, Deferred *defer) {
             } else {  // the careful way: completed now, inside its own subtransaction
                 Deferred one = make_deferred(1);
                 add_completion(&one, c, result, skipped);
-                fenced = !apply_completions(&one, nullptr);
+                fenced = !apply_completions(&one);
                 terminal = !fenced;
             }
         }
@@ -599,13 +597,12 @@ void run_batch(Claimed *c, int n) {
     begin_spi_transaction(nullptr);
     prepare_stages(c, n);
     Deferred d = make_deferred(n);
-    bool *stale = static_cast<bool *>(palloc0(sizeof(bool) * n));
     MemoryContext outer_context = CurrentMemoryContext;
     ResourceOwner outer_owner = CurrentResourceOwner;
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(outer_context);
     int next = run_tasks(c, n, &d);
-    bool applied = d.n == 0 || apply_completions(&d, stale);
+    bool applied = d.n == 0 || apply_completions(&d);
     if (applied)
         ReleaseCurrentSubTransaction();
     else
@@ -614,8 +611,6 @@ void run_batch(Claimed *c, int n) {
     CurrentResourceOwner = outer_owner;
     if (!applied) {
         for (int i = 0; i < n; i++) c[i].ended = false;
-        for (int k = 0; k < d.n; k++)
-            if (stale[k]) d.claims[k]->stale = true;
         int done = 0;
         for (; done < next; done++) {
             if (got_sigterm || !setting_enabled) break;
