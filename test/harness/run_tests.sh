@@ -12,6 +12,13 @@ cd "$ROOT"
 
 PASS=0 FAIL=0
 declare -a FAILED_SUITES=()
+# which tests failed, repeated at the very end: a CI log often keeps only its tail
+FAILURE_DIGEST=
+TAP_FAILURE_LINES='^# +Failed test [0-9]+|^not ok |^[^ #].* \(Wstat: |^  (Failed tests?|Parse errors|Non-zero exit)'
+remember_failures() {  # remember_failures SUITE LOG [PATTERN]: its lines that name a failed test
+  FAILURE_DIGEST+=$(grep -iE "${3:-$TAP_FAILURE_LINES}" "$2" |
+                    grep -v 'TODO' | head -20 | sed "s|$ROOT/||; s|^|  $1: |")$'\n'
+}
 count() {  # count SUITE PASSED FAILED
   PASS=$((PASS + $2)); FAIL=$((FAIL + $3))
   [ "$3" != 0 ] && FAILED_SUITES+=("$1 ($3)")
@@ -49,6 +56,8 @@ if cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS=-O
   total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$WORK/ctest.log")
   failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$WORK/ctest.log")
   count "unit" $(( ${total:-0} - ${failed:-0} )) "${failed:-1}"
+  [ "${failed:-1}" != 0 ] && remember_failures unit "$WORK/ctest.log" '^\s+[0-9]+ - .*\*\*\*|\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)\)$'
+
 else
   cat "$WORK/cmake.log"; count "unit (build)" 0 1
 fi
@@ -76,6 +85,8 @@ n_bad=$(grep -ciE '\.\.\. failed' "$WORK/regress.log")
 [ "$n_ok$n_bad" = "00" ] && n_bad=1
 [ -f "$WORK/regress/regression.diffs" ] && head -100 "$WORK/regress/regression.diffs"
 count "pg_regress" "$n_ok" "$n_bad"
+[ "$n_bad" != 0 ] && remember_failures pg_regress "$WORK/regress.log" '\.\.\. FAILED'
+
 phase "pg_regress"
 
 # ------------------------------------------------------------------ pgTAP and end-to-end
@@ -91,6 +102,8 @@ prove_suite() {
   # a file that died before its plan counts as one failure
   if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then failed=1; fi
   count "$name" $((tests - failed > 0 ? tests - failed : 0)) "$failed"
+  [ "$failed" != 0 ] && remember_failures "$name" "$WORK/$name.log"
+  return 0
 }
 export REALMAP_ROOT=$ROOT WORK STAGE PGBIN PG_CONFIG PGOSUSER
 prove_suite pgtap pg_prove -d realmap_test "$ROOT"/test/pgtap/*.sql
@@ -117,6 +130,8 @@ cat "$WORK/fuzz.log" | grep -vE '^compile |^link '
 fuzz_ok=$(grep -c '^ok ' "$WORK/fuzz.log"); fuzz_bad=$(grep -c '^FAIL ' "$WORK/fuzz.log")
 [ "$fuzz_rc" != 0 ] && [ "$fuzz_bad" = 0 ] && fuzz_bad=1
 count "fuzz" "$fuzz_ok" "$fuzz_bad"
+[ "$fuzz_bad" != 0 ] && remember_failures fuzz "$WORK/fuzz.log" '^FAIL '
+
 phase "fuzz (${FUZZ_SECONDS} s a target)"
 
 # ------------------------------------------------------------------ simulator
@@ -128,12 +143,15 @@ if [ -n "$PORTAL_PID" ]; then
   [ -z "$ran" ] && { ran=0; bad=1; }
   [ "$bad" != 0 ] && grep -vE '^(ok|\.+)$' "$WORK/portal.log" | head -80
   count "simulator" $((ran - bad)) "$bad"
+  [ "$bad" != 0 ] && remember_failures simulator "$WORK/portal.log" '^(FAIL|ERROR): '
+
   phase "simulator (beside the end-to-end scripts)"
 fi
 
 # ------------------------------------------------------------------ teardown
 cleanup; trap - EXIT
 phase "teardown"
+[ -n "$FAILURE_DIGEST" ] && printf 'failed tests:\n%s' "$FAILURE_DIGEST"
 [ ${#FAILED_SUITES[@]} -gt 0 ] && echo "failures in: ${FAILED_SUITES[*]}"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
