@@ -378,6 +378,7 @@ void record_fenced(Claimed *c) {
 // Completions to apply in one statement: a batch's (its fast path) or one task's.
 struct Deferred {
     int n;
+    int open_subxacts;  // subtransactions of succeeded tasks, still open (see run_one)
     Claimed **claims;
     Datum *ids, *attempts, *outputs, *finished_at;
     bool *skipped;
@@ -386,6 +387,7 @@ struct Deferred {
 Deferred make_deferred(int capacity) {
     Deferred d;
     d.n = 0;
+    d.open_subxacts = 0;
     d.claims = static_cast<Claimed **>(palloc(sizeof(Claimed *) * capacity));
     d.ids = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
     d.attempts = static_cast<Datum *>(palloc(sizeof(Datum) * capacity));
@@ -484,12 +486,23 @@ RunResult run_one(Claimed *c, Deferred *defer) {
                 terminal = !fenced;
             }
         }
-        if (fenced)
-            RollbackAndReleaseCurrentSubTransaction();  // a stale claim: its writes are discarded
-        else
-            ReleaseCurrentSubTransaction();
-        MemoryContextSwitchTo(outer_context);
-        CurrentResourceOwner = outer_owner;
+        if (deferred) {
+            // Left open: the next task's subtransaction nests inside this one, and the
+            // batch closes them all at its end.  A SQL-language function keeps its
+            // parsed and planned body only while the subtransaction that built it is
+            // active (fmgr_sql), so closing each task's would make every task of a
+            // batch parse and plan its function again.  A later task's error still
+            // rolls back only its own subtransaction.
+            defer->open_subxacts++;
+            MemoryContextSwitchTo(outer_context);
+        } else {
+            if (fenced)
+                RollbackAndReleaseCurrentSubTransaction();  // a stale claim: its writes are discarded
+            else
+                ReleaseCurrentSubTransaction();
+            MemoryContextSwitchTo(outer_context);
+            CurrentResourceOwner = outer_owner;
+        }
     }
     PG_CATCH();
     {
@@ -587,7 +600,8 @@ void resolve_ended(Claimed *c, int n) {
 // Transaction 2: run the batch, complete it, resolve downstream, commit.
 //
 // The fast path runs the whole batch in one subtransaction, each task in its own
-// inside it, and completes every task that succeeded in one statement at the end:
+// inside it (nested in the one of the last task that succeeded: see run_one), and
+// completes every task that succeeded in one statement at the end:
 // one UPDATE per batch instead of one per task, and a task that writes nothing needs
 // no subtransaction id.  When a completion is fenced off there (a lease ran out or
 // the run was cancelled meanwhile; rare), the whole batch is rolled back and run
@@ -603,10 +617,12 @@ void run_batch(Claimed *c, int n) {
     MemoryContextSwitchTo(outer_context);
     int next = run_tasks(c, n, &d);
     bool applied = d.n == 0 || apply_completions(&d);
-    if (applied)
-        ReleaseCurrentSubTransaction();
-    else
-        RollbackAndReleaseCurrentSubTransaction();
+    for (int level = 0; level <= d.open_subxacts; level++) {  // the tasks' (innermost first), then the batch's
+        if (applied)
+            ReleaseCurrentSubTransaction();
+        else
+            RollbackAndReleaseCurrentSubTransaction();
+    }
     MemoryContextSwitchTo(outer_context);
     CurrentResourceOwner = outer_owner;
     if (!applied) {
