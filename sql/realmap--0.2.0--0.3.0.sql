@@ -97,6 +97,14 @@ BEGIN
                               WHERE t.dag_name = r.dag_name AND t.task_name = p.task_name OFFSET 0) t
          CROSS JOIN LATERAL (SELECT d.owner FROM realmap.dags d WHERE d.dag_name = r.dag_name OFFSET 0) d
     ),
+    -- the context's keys all instances of one task share, built once per batch: each
+    -- jsonb_build_object argument costs catalog lookups, every call
+    shared AS MATERIALIZED (
+        SELECT k.run_id, k.task_name,
+               jsonb_build_object('run_id', k.run_id, 'dag', k.dag_name, 'task', k.task_name, 'params', k.params,
+                                  'upstream', k.shared_upstream) AS context
+          FROM tk k WHERE k.mode <> 'each'
+    ),
     claimed AS (
         UPDATE realmap.task_instances ti
            SET state = 'running', attempt = ti.attempt + 1, worker_pid = p_pid,
@@ -109,6 +117,9 @@ BEGIN
     )
     SELECT c.instance_id, c.attempt, c.run_id, k.dag_name, c.task_name, c.item, k.kind, k.function_name, k.stage,
            k.owner, c.lease_expires_at, (extract(epoch FROM k.timeout) * 1000)::bigint, k.expands, c.human_task_id,
+           CASE WHEN s.context IS NOT NULL AND c.human_task_id IS NULL THEN
+               s.context || jsonb_build_object('item', c.item, 'attempt', c.attempt)
+           ELSE
            jsonb_build_object('run_id', c.run_id, 'dag', k.dag_name, 'task', c.task_name, 'item', c.item,
                               'attempt', c.attempt, 'params', k.params,
                               'upstream', CASE WHEN k.mode = 'each' THEN
@@ -121,9 +132,11 @@ BEGIN
            || CASE WHEN c.human_task_id IS NULL THEN '{}'::jsonb ELSE
                   (SELECT jsonb_build_object('human', jsonb_build_object('human_task_id', h.human_task_id,
                               'kind', h.kind, 'state', h.state, 'answer', h.answer, 'answered_by', h.answered_by))
-                     FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END,
+                     FROM realmap.human_tasks h WHERE h.human_task_id = c.human_task_id) END
+           END,
            more
       FROM claimed c JOIN tk k ON k.run_id = c.run_id AND k.task_name = c.task_name
+      LEFT JOIN shared s ON s.run_id = c.run_id AND s.task_name = c.task_name
      ORDER BY c.priority DESC, c.instance_id;
 END $$;
 

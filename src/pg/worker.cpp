@@ -616,13 +616,15 @@ void run_batch(Claimed *c, int n) {
     BeginInternalSubTransaction(nullptr);
     MemoryContextSwitchTo(outer_context);
     int next = run_tasks(c, n, &d);
+    // the succeeded tasks' subtransactions end first: every check whether a row is
+    // the transaction's own walks the whole stack of open subtransactions
+    for (; d.open_subxacts > 0; d.open_subxacts--) ReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(outer_context);
     bool applied = d.n == 0 || apply_completions(&d);
-    for (int level = 0; level <= d.open_subxacts; level++) {  // the tasks' (innermost first), then the batch's
-        if (applied)
-            ReleaseCurrentSubTransaction();
-        else
-            RollbackAndReleaseCurrentSubTransaction();
-    }
+    if (applied)
+        ReleaseCurrentSubTransaction();
+    else
+        RollbackAndReleaseCurrentSubTransaction();
     MemoryContextSwitchTo(outer_context);
     CurrentResourceOwner = outer_owner;
     if (!applied) {
