@@ -434,6 +434,17 @@ bool apply_completions(Deferred *d) {
     return false;
 }
 
+// Releases the open subtransactions of the batch's succeeded tasks into the batch's
+// own (which keeps their writes, to commit or roll back with the batch).  Also after a
+// task's error: a SQL function's cached state counts as valid while the subtransaction
+// that built it is active, and an error in a later task, inside it, leaves that state
+// mid-statement (the next call would resume after the statement that failed, skipping
+// the ones before it).  Once the subtransaction has ended the cache is rebuilt.
+void close_task_subxacts(Deferred *d, MemoryContext context) {
+    for (; d->open_subxacts > 0; d->open_subxacts--) ReleaseCurrentSubTransaction();
+    MemoryContextSwitchTo(context);
+}
+
 enum RunResult { kOpen, kEnded, kDeferred };
 
 // Runs one claimed instance inside a subtransaction.  kEnded: it failed for good, or
@@ -491,8 +502,8 @@ RunResult run_one(Claimed *c, Deferred *defer) {
             // batch closes them all at its end.  A SQL-language function keeps its
             // parsed and planned body only while the subtransaction that built it is
             // active (fmgr_sql), so closing each task's would make every task of a
-            // batch parse and plan its function again.  A later task's error still
-            // rolls back only its own subtransaction.
+            // batch parse and plan its function again.  A later task's error rolls
+            // back only its own subtransaction, and closes these (close_task_subxacts).
             defer->open_subxacts++;
             MemoryContextSwitchTo(outer_context);
         } else {
@@ -513,6 +524,7 @@ RunResult run_one(Claimed *c, Deferred *defer) {
         RollbackAndReleaseCurrentSubTransaction();
         MemoryContextSwitchTo(outer_context);
         CurrentResourceOwner = outer_owner;
+        if (defer != nullptr) close_task_subxacts(defer, outer_context);
         bool t = false;
         record_failure(c, ed, &t);
         terminal = t;
@@ -618,8 +630,7 @@ void run_batch(Claimed *c, int n) {
     int next = run_tasks(c, n, &d);
     // the succeeded tasks' subtransactions end first: every check whether a row is
     // the transaction's own walks the whole stack of open subtransactions
-    for (; d.open_subxacts > 0; d.open_subxacts--) ReleaseCurrentSubTransaction();
-    MemoryContextSwitchTo(outer_context);
+    close_task_subxacts(&d, outer_context);
     bool applied = d.n == 0 || apply_completions(&d);
     if (applied)
         ReleaseCurrentSubTransaction();

@@ -42,6 +42,26 @@ SELECT FROM realmap.add_task('eb_warm', 'noop', 'eb.noop(jsonb)', upstream => '{
 SELECT realmap.run('{}', dag => 'eb_warm') AS w \gset
 SELECT realmap.wait(:w, '30 s') AS warm \gset
 
+-- A failing task among its batch mates: a SQL-language task (the batch nests each
+-- task's subtransaction in the one before, where such a function keeps its plan) that
+-- writes, then fails on item 5 only.  Its write goes with it; the tasks before and
+-- after it in the batch keep theirs, once each.  (Right after the warm-up: the workers
+-- claim large batches, so item 5 has batch mates after it; the fence test below
+-- leaves them claiming one at a time.)
+CREATE FUNCTION eb.write_then_check(ctx jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  INSERT INTO eb.effects VALUES ((ctx->>'run_id')::bigint, ctx->>'item', (ctx->>'attempt')::int);
+  SELECT jsonb_build_object('q', (ctx->>'item')::int / (ctx->>'item' <> '5')::int) $$;
+SELECT FROM realmap.create_dag('eb_fail');
+SELECT FROM realmap.add_task('eb_fail', 'src', 'eb.src(jsonb)');
+SELECT FROM realmap.add_task('eb_fail', 'work', 'eb.write_then_check(jsonb)', upstream => '{src}', mode => 'map');
+SELECT realmap.run('{}', dag => 'eb_fail') AS rx \gset
+SELECT is(realmap.wait(:rx, '30 s'), 'failed', 'a run whose item 5 fails ends failed');
+SELECT results_eq(format($$SELECT state, error_sqlstate, error_message FROM realmap.task_instances
+                            WHERE run_id = %s AND task_name = 'work' AND item = '5'$$, :rx),
+    $$VALUES ('failed', '22012', 'division by zero')$$, 'item 5 failed with its own error');
+SELECT is((SELECT array_agg(item::int ORDER BY item::int) FROM eb.effects WHERE run_id = :rx),
+          '{1,2,3,4,6,7,8,9,10}'::int[], 'the other nine items'' writes are there once each, item 5''s is gone');
+
 SELECT FROM realmap.create_dag('eb_fence');
 SELECT FROM realmap.add_task('eb_fence', 'src', 'eb.src(jsonb)');
 SELECT FROM realmap.add_task('eb_fence', 'work', 'eb.work(jsonb)', upstream => '{src}', mode => 'map');
@@ -83,23 +103,5 @@ SELECT is(realmap.wait(:r, '30 s'), 'succeeded', 'the run succeeds');
 SELECT is((SELECT count(*) FROM eb.effects WHERE run_id = :r), 10::bigint, 'ten effects in all');
 SELECT is((SELECT max(attempt) FROM realmap.task_instances WHERE run_id = :r AND task_name = 'work' AND item = :'stale'), 2,
           'the stale item ran again in a new claim');
-
--- A failing task among its batch mates: a SQL-language task (the batch nests each
--- task's subtransaction in the one before, where such a function keeps its plan) that
--- writes, then fails on item 5 only.  Its write goes with it; the tasks before and
--- after it in the batch keep theirs, once each.
-CREATE FUNCTION eb.write_then_check(ctx jsonb) RETURNS jsonb LANGUAGE sql AS $$
-  INSERT INTO eb.effects VALUES ((ctx->>'run_id')::bigint, ctx->>'item', (ctx->>'attempt')::int);
-  SELECT jsonb_build_object('q', (ctx->>'item')::int / (ctx->>'item' <> '5')::int) $$;
-SELECT FROM realmap.create_dag('eb_fail');
-SELECT FROM realmap.add_task('eb_fail', 'src', 'eb.src(jsonb)');
-SELECT FROM realmap.add_task('eb_fail', 'work', 'eb.write_then_check(jsonb)', upstream => '{src}', mode => 'map');
-SELECT realmap.run('{}', dag => 'eb_fail') AS rx \gset
-SELECT is(realmap.wait(:rx, '30 s'), 'failed', 'a run whose item 5 fails ends failed');
-SELECT results_eq(format($$SELECT state, error_sqlstate, error_message FROM realmap.task_instances
-                            WHERE run_id = %s AND task_name = 'work' AND item = '5'$$, :rx),
-    $$VALUES ('failed', '22012', 'division by zero')$$, 'item 5 failed with its own error');
-SELECT is((SELECT array_agg(item::int ORDER BY item::int) FROM eb.effects WHERE run_id = :rx),
-          '{1,2,3,4,6,7,8,9,10}'::int[], 'the other nine items'' writes are there once each, item 5''s is gone');
 
 SELECT * FROM finish();
