@@ -18,8 +18,19 @@ def haversine_m(lat1, lon1, lat2, lon2):
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
+# compiled once: search() applies them a dozen times a query (re's own cache lookup cost
+# more than the matching)
+_NOT_KEY = re.compile(r"[^a-z0-9]")
+_PIN = re.compile(r"\d{5,6}")
+_DISTRICT_PREFIX = re.compile(r"(?i)^(district|dist\.?|zila)\s*")
+_TEHSIL_PREFIX = re.compile(r"(?i)^(tehsil|tahsil|tah\.?|tahsildar)\s*")
+_WORD = re.compile(r"[A-Za-z]+")
+PLACE_RANK = {"city": 16, "town": 18, "village": 19, "suburb": 20, "state_district": 12, "state": 8}
+PLACE_SPAN = {"city": 0.16, "town": 0.04, "village": 0.02, "suburb": 0.01, "state_district": 0.5, "state": 3.0}
+
+
 def _key(s):
-    return re.sub(r"[^a-z0-9]", "", s.lower())
+    return _NOT_KEY.sub("", s.lower())
 
 
 class Nominatim:
@@ -40,8 +51,8 @@ class Nominatim:
         return "49%04d" % (stable_u64("pin", district, tehsil) % 10000)
 
     def _hit(self, kind, name, lat, lon, district, tehsil, addressdetails, extra_town=None):
-        rank = {"city": 16, "town": 18, "village": 19, "suburb": 20, "state_district": 12, "state": 8}[kind]
-        span = {"city": 0.16, "town": 0.04, "village": 0.02, "suburb": 0.01, "state_district": 0.5, "state": 3.0}[kind]
+        rank = PLACE_RANK[kind]
+        span = PLACE_SPAN[kind]
         cls, typ = ("boundary", "administrative") if kind in ("state_district", "state") else ("place", kind)
         pid = 200000000 + stable_u64("place", kind, district, tehsil, name) % 50000000
         osm_type = "relation" if cls == "boundary" else "node"
@@ -90,7 +101,7 @@ class Nominatim:
         words = []
         for p in parts:
             k = _key(p)
-            if k in ("india", "chhattisgarh", "cg", "chattisgarh") or re.fullmatch(r"\d{5,6}", k):
+            if k in ("india", "chhattisgarh", "cg", "chattisgarh") or _PIN.fullmatch(k):
                 continue
             words.append(p)
         if not words:
@@ -100,7 +111,7 @@ class Nominatim:
         district = None
         rest = []
         for p in reversed(words):
-            k = _key(re.sub(r"(?i)^(district|dist\.?|zila)\s*", "", p))
+            k = _key(_DISTRICT_PREFIX.sub("", p))
             if district is None and k in self.districts:
                 district = self.districts[k]
             else:
@@ -108,7 +119,7 @@ class Nominatim:
         tehsil = None
         rest2 = []
         for p in reversed(rest):
-            k = _key(re.sub(r"(?i)^(tehsil|tahsil|tah\.?|tahsildar)\s*", "", p))
+            k = _key(_TEHSIL_PREFIX.sub("", p))
             cands = self.tehsils.get(k, [])
             if district:
                 cands = [c for c in cands if c[0] == district]
@@ -126,7 +137,7 @@ class Nominatim:
         found = None
         for p in rest2:
             hit = None
-            for word in re.findall(r"[A-Za-z]+", p):
+            for word in _WORD.findall(p):
                 g = locs.get(_key(word))
                 if g and (tehsil is None or g["tehsil"] == tehsil[1]):
                     hit = g
@@ -199,6 +210,7 @@ NAMES = {
 HINDI = {"school": "विद्यालय", "hospital": "अस्पताल", "park": "उद्यान", "bank": "बैंक", "bus_stop": "बस स्टॉप"}
 
 CELL = 0.01
+CELL_CACHE_LIMIT = 400000  # cells (of one tag each) an Overpass keeps: about 400 bytes each with their POIs
 
 
 class OverpassError(Exception):
@@ -267,33 +279,136 @@ def parse_query(q, max_radius):
     return settings, clauses, "center" in out_words
 
 
+# A point is in an around: filter when haversine_m(centre, point) <= radius.  select() first
+# tests the same formula inlined with precomputed radians and cosines (and whole cells with
+# _CellSpans), which can differ from haversine_m in the last bits only; a point that this
+# finds within AROUND_MARGIN (relative: 1 cm at 10 km) of the boundary gets haversine_m
+# itself, so the answer is exactly that of haversine_m alone.
+EARTH_R = 6371000.0
+AROUND_MARGIN = 1e-6
+# A generated point lies in [ci * CELL, (ci + 1) * CELL] (and so for cj) but for its
+# rounding to 7 decimals; cell bounds are widened by this (about 10 cm) to cover that.
+CELL_PAD = 1e-6
+
+
+def _answer(elements):
+    return {
+        "version": 0.6,
+        "generator": "Overpass API 0.7.62.1 084b4234",
+        "osm3s": {"timestamp_osm_base": "2025-11-17T00:00:00Z",
+                  "copyright": "The data included in this document is from www.openstreetmap.org. "
+                               "The data is made available under ODbL."},
+        "elements": elements,
+    }
+
+
+class _Poi:
+    """One generated element with what a query needs of it, computed once per cell: its
+    position (radians, cos), its identity for de-duplication, the element without its
+    center (for a query without `out center`) and the JSON text of both forms."""
+    __slots__ = ("el", "bare", "type", "ident", "lat", "lon", "phi", "cos_phi", "lam", "json", "bare_json")
+
+    def __init__(self, el):
+        self.el = el
+        self.type = el["type"]
+        self.ident = (el["type"], el["id"])
+        pt = el["center"] if self.type == "way" else el
+        self.lat, self.lon = pt["lat"], pt["lon"]
+        self.phi = math.radians(self.lat)
+        self.cos_phi = math.cos(self.phi)
+        self.lam = math.radians(self.lon)
+        self.bare = {k: v for k, v in el.items() if k != "center"} if self.type == "way" else el
+        self.json = dumps(el)
+        self.bare_json = dumps(self.bare) if self.bare is not el else self.json
+
+
+class _CellSpans:
+    """For one around: centre, bounds of the two terms of haversine's
+        a = sin²(Δφ/2) + cos φ0 · cos φ · sin²(Δλ/2)
+    over the points of a cell row (ci: sin²(Δφ/2) and cos φ) and of a cell column (cj:
+    sin²(Δλ/2)), padded by CELL_PAD for the rounding of generated coordinates.  With them
+    select() drops a cell whose nearest possible point is surely beyond the radius (without
+    generating it: a cell's seeding is most of a cold query's time) and skips the per-point
+    test in a cell whose farthest possible point is surely within it.  Bounds that would
+    not hold (a row beyond a pole, a span of more than 180°) are 0 and infinity: such a cell
+    takes the per-point test."""
+
+    def __init__(self, lat, lon):
+        self.phi0, self.lam0 = math.radians(lat), math.radians(lon)
+        self.cos_phi0 = math.cos(self.phi0)
+        self._rows, self._cols = {}, {}
+
+    @staticmethod
+    def _sin2_range(lo, hi, centre):
+        """min and max of sin²((x - centre) / 2) for x in [lo, hi], or (0, inf)."""
+        far = max(abs(lo - centre), abs(hi - centre))
+        if far > math.pi:
+            return 0.0, math.inf
+        near = 0.0 if lo <= centre <= hi else min(abs(lo - centre), abs(hi - centre))
+        return math.sin(near / 2) ** 2, math.sin(far / 2) ** 2
+
+    def row(self, ci):
+        """(min sin²(Δφ/2), max sin²(Δφ/2), min cos φ, max cos φ) over row ci."""
+        hit = self._rows.get(ci)
+        if hit is None:
+            lo, hi = math.radians(ci * CELL - CELL_PAD), math.radians((ci + 1) * CELL + CELL_PAD)
+            if lo < -math.pi / 2 or hi > math.pi / 2:
+                hit = (0.0, math.inf, 0.0, 1.0)
+            else:
+                cos_lo, cos_hi = math.cos(lo), math.cos(hi)
+                hit = self._sin2_range(lo, hi, self.phi0) + (min(cos_lo, cos_hi),
+                                                             1.0 if lo <= 0.0 <= hi else max(cos_lo, cos_hi))
+            self._rows[ci] = hit
+        return hit
+
+    def col(self, cj):
+        """(cj, min sin²(Δλ/2), max sin²(Δλ/2)) over column cj."""
+        hit = self._cols.get(cj)
+        if hit is None:
+            lo, hi = math.radians(cj * CELL - CELL_PAD), math.radians((cj + 1) * CELL + CELL_PAD)
+            hit = self._cols[cj] = (cj,) + self._sin2_range(lo, hi, self.lam0)
+        return hit
+
+
 class Overpass:
     def __init__(self, world, max_radius=25000):
         self.max_radius = max_radius
         self.towns = world.towns
-        self._cache = {}
+        self._bumps = self._town_bumps(self.towns)
+        # (k, v) -> ci -> cj -> tuple of _Poi (nested: a row's lookups then hash an int, not a
+        # 4-tuple; there are thousands of cells in a query)
+        self._cells = {}
+        self._cell_count = 0
         self._urban = {}  # per cell: the same for every tag (computing it was most of a query's time)
 
     def urban(self, lat, lon):
+        """How town-like (lat, lon) is, 0..1: the strongest Gaussian bump of the towns nearby."""
         f = 0.0
-        for t in self.towns:
-            if abs(t["lat"] - lat) > 0.5 or abs(t["lon"] - lon) > 0.5:
+        cos_lat = math.cos(math.radians(lat))
+        for t_lat, t_lon, weight, two_sigma2 in self._bumps:
+            if abs(t_lat - lat) > 0.5 or abs(t_lon - lon) > 0.5:
                 continue
+            dy = (lat - t_lat) * 111.0
+            dx = (lon - t_lon) * 111.0 * cos_lat
+            f = max(f, weight * math.exp(-(dx * dx + dy * dy) / two_sigma2))
+        return f
+
+    @staticmethod
+    def _town_bumps(towns):
+        """(lat, lon, weight, 2σ²) of each town that counts for urban(), computed once."""
+        out = []
+        for t in towns:
             n = t["count"]
             if n == 0 and not t["hq"]:
                 continue
             sigma_km = 1.2 + 1.1 * math.log1p(n) + (1.5 if t["hq"] else 0.0)
             weight = min(1.0, 0.25 + 0.12 * math.log1p(n)) if not t["hq"] else 1.0
-            dy = (lat - t["lat"]) * 111.0
-            dx = (lon - t["lon"]) * 111.0 * math.cos(math.radians(lat))
-            f = max(f, weight * math.exp(-(dx * dx + dy * dy) / (2 * sigma_km * sigma_km)))
-        return f
+            out.append((t["lat"], t["lon"], weight, 2 * sigma_km * sigma_km))
+        return out
 
     def cell_pois(self, ci, cj, k, v):
-        key = (ci, cj, k, v)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        """The elements tagged k=v in the 0.01° cell (ci, cj), generated from a seed of the
+        cell and tag (not cached: see cell())."""
         lat0, lon0 = ci * CELL, cj * CELL
         urban_rate, floor = RATES.get((k, v), (0.2, 0.005))
         u = self._urban.get((ci, cj))
@@ -331,47 +446,100 @@ class Overpass:
                 el = {"type": "node", "id": 1000000000 + ident % 11000000000, "lat": round(lat, 7),
                       "lon": round(lon, 7), "tags": tags}
             out.append(el)
-        if len(self._cache) > 400000:
-            self._cache.clear()
-        self._cache[key] = out
         return out
 
-    def run(self, query):
+    def cell_row(self, ci, k, v):
+        """The cached cells of row ci for k=v: {cj: tuple of _Poi} (see cell())."""
+        rows = self._cells.get((k, v))
+        if rows is None:
+            rows = self._cells[(k, v)] = {}
+        row = rows.get(ci)
+        if row is None:
+            row = rows[ci] = {}
+        return row
+
+    def cell(self, row, ci, cj, k, v):
+        """cell_pois() as _Poi, cached in row (cell_row(ci, k, v)): the pipeline's queries
+        overlap (projects of a town share most cells) and a cell's seeding costs more than a
+        query's use of it.  The elements are shared by every answer: not to be modified."""
+        hit = row.get(cj)
+        if hit is None:
+            hit = row[cj] = tuple(_Poi(el) for el in self.cell_pois(ci, cj, k, v))
+            self._cell_count += 1
+        return hit
+
+    def select(self, query):
+        """The answer's elements as _Poi, in Overpass's order, and whether `out center` was asked."""
         settings, clauses, center = parse_query(query, self.max_radius)
         seen = set()
-        elements = []
+        found = []
+        if self._cell_count > CELL_CACHE_LIMIT:  # (between queries: select() holds rows of it)
+            self._cells.clear()
+            self._cell_count = 0
+        sin = math.sin
+        spans = {}  # (lat, lon) -> _CellSpans: a query's clauses mostly share one centre
         for c in clauses:
             exact = [(k, v) for k, v in c["filters"] if v is not None]
             if not exact:
                 raise OverpassError("line 1: static error: a key-only filter is not supported by this server")
             k0, v0 = exact[0]
-            dlat = c["radius"] / 111000.0
-            dlon = dlat / max(0.1, math.cos(math.radians(c["lat"])))
-            for ci in range(int(math.floor((c["lat"] - dlat) / CELL)), int(math.floor((c["lat"] + dlat) / CELL)) + 1):
-                for cj in range(int(math.floor((c["lon"] - dlon) / CELL)), int(math.floor((c["lon"] + dlon) / CELL)) + 1):
-                    for el in self.cell_pois(ci, cj, k0, v0):
-                        if c["type"] != "nwr" and el["type"] != c["type"]:
+            more = exact[1:]
+            only_type = None if c["type"] == "nwr" else c["type"]
+            lat, lon, radius = c["lat"], c["lon"], c["radius"]
+            span = spans.get((lat, lon))
+            if span is None:
+                span = spans[(lat, lon)] = _CellSpans(lat, lon)
+            phi0, lam0, cos_phi0 = span.phi0, span.lam0, span.cos_phi0
+            # bounds of haversine's a = sin²(d / 2R) for "surely inside" and "surely outside"
+            # (sin² is monotonic only up to half the circumference: for a radius beyond a
+            # quarter of it, far beyond any real query, every point takes the exact test)
+            if radius * (1 + AROUND_MARGIN) < EARTH_R * math.pi / 2:
+                a_inside = sin(radius * (1 - AROUND_MARGIN) / (2 * EARTH_R)) ** 2
+                a_outside = sin(radius * (1 + AROUND_MARGIN) / (2 * EARTH_R)) ** 2
+            else:
+                a_inside, a_outside = -1.0, math.inf
+            dlat = radius / 111000.0
+            dlon = dlat / max(0.1, math.cos(math.radians(lat)))
+            cols = [span.col(cj) for cj in
+                    range(int(math.floor((lon - dlon) / CELL)), int(math.floor((lon + dlon) / CELL)) + 1)]
+            for ci in range(int(math.floor((lat - dlat) / CELL)), int(math.floor((lat + dlat) / CELL)) + 1):
+                row_near, row_far, cos_min, cos_max = span.row(ci)
+                near_factor, far_factor = cos_phi0 * cos_min, cos_phi0 * cos_max
+                cells = self.cell_row(ci, k0, v0)
+                for cj, col_near, col_far in cols:
+                    if row_near + near_factor * col_near > a_outside:
+                        continue  # the whole cell is beyond the radius: not even generated
+                    whole_cell_inside = row_far + far_factor * col_far < a_inside
+                    pois = cells.get(cj)
+                    if pois is None:
+                        pois = self.cell(cells, ci, cj, k0, v0)
+                    for poi in pois:
+                        if only_type is not None and poi.type != only_type:
                             continue
-                        if any(el["tags"].get(k) != v for k, v in exact[1:]):
+                        if more and any(poi.el["tags"].get(k) != v for k, v in more):
                             continue
-                        pt = el["center"] if el["type"] == "way" else el
-                        if haversine_m(c["lat"], c["lon"], pt["lat"], pt["lon"]) > c["radius"]:
+                        if not whole_cell_inside:
+                            a = sin((poi.phi - phi0) / 2) ** 2 + cos_phi0 * poi.cos_phi * sin((poi.lam - lam0) / 2) ** 2
+                            if a > a_outside:
+                                continue
+                            if a >= a_inside and haversine_m(lat, lon, poi.lat, poi.lon) > radius:
+                                continue
+                        if poi.ident in seen:
                             continue
-                        ident = (el["type"], el["id"])
-                        if ident in seen:
-                            continue
-                        seen.add(ident)
-                        if el["type"] == "way" and not center:
-                            el = {k: v for k, v in el.items() if k != "center"}
-                        elements.append(el)
-        return {
-            "version": 0.6,
-            "generator": "Overpass API 0.7.62.1 084b4234",
-            "osm3s": {"timestamp_osm_base": "2025-11-17T00:00:00Z",
-                      "copyright": "The data included in this document is from www.openstreetmap.org. "
-                                   "The data is made available under ODbL."},
-            "elements": elements,
-        }
+                        seen.add(poi.ident)
+                        found.append(poi)
+        return found, center
+
+    def run(self, query):
+        """The answer to query as a JSON object (raises OverpassError)."""
+        found, center = self.select(query)
+        return _answer([poi.el if center else poi.bare for poi in found])
+
+    def answer(self, query):
+        """dumps(self.run(query)), built from each element's JSON text (serialised once per
+        element instead of once per answer: json.dumps was a third of a query's time)."""
+        found, center = self.select(query)
+        return b"".join((_ANSWER_HEAD, b",".join([poi.json if center else poi.bare_json for poi in found]), b"]}"))
 
 
 def overpass_error_html(message):
@@ -383,5 +551,15 @@ def overpass_error_html(message):
             'Error</strong>: %s </p>\n\n</body>\n</html>\n' % message.replace("&", "&amp;").replace("<", "&lt;"))
 
 
+# what json.dumps(obj, ensure_ascii=False, separators=(",", ":")) uses, made once (dumps() is
+# called for every generated Overpass element)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
+
+
+# dumps(_answer([...])) up to the elements' "[" (Overpass.answer() adds the elements and "]}")
+_ANSWER_HEAD = dumps(_answer([]))[:-2]
+assert dumps(_answer([])) == _ANSWER_HEAD + b"]}"

@@ -191,5 +191,54 @@ class OverpassTest(unittest.TestCase):
             self.assertIn(b'<strong style="color:#FF0000">Error</strong>', body)
 
 
+class OverpassSelectionTest(unittest.TestCase):
+    """In process: select()'s shortcuts (whole cells in or out, the inlined haversine) give
+    exactly what the plain rule gives: every cell of the box, haversine_m(...) <= radius."""
+
+    @classmethod
+    def setUpClass(cls):
+        from test.portal import services, world
+        cls.services = services
+        cls.overpass = services.Overpass(world.get_world())
+
+    def reference(self, typ, k, v, radius, lat, lon):
+        s = self.services
+        dlat = radius / 111000.0
+        dlon = dlat / max(0.1, math.cos(math.radians(lat)))
+        out = []
+        for ci in range(int(math.floor((lat - dlat) / s.CELL)), int(math.floor((lat + dlat) / s.CELL)) + 1):
+            for cj in range(int(math.floor((lon - dlon) / s.CELL)), int(math.floor((lon + dlon) / s.CELL)) + 1):
+                for el in self.overpass.cell_pois(ci, cj, k, v):
+                    pt = el.get("center", el)
+                    if (typ == "nwr" or el["type"] == typ) and s.haversine_m(lat, lon, pt["lat"], pt["lon"]) <= radius:
+                        out.append(el)
+        return out
+
+    def test_same_elements_as_the_plain_rule(self):
+        s = self.services
+        cases = [("nwr", "amenity", "school", 5000, 21.2380912, 81.6336993),
+                 ("nwr", "highway", "bus_stop", 10000, 22.0796, 82.1391),
+                 ("node", "amenity", "atm", 2000, 21.1938, 81.3509),
+                 ("way", "leisure", "park", 25000, 19.0748, 82.0080),
+                 ("nwr", "amenity", "pharmacy", 0, 21.2380912, 81.6336993)]
+        for typ, k, v, radius, lat, lon in cases:
+            q = '[out:json];%s["%s"="%s"](around:%s,%.7f,%.7f);out center;' % (typ, k, v, radius, lat, lon)
+            want = self.reference(typ, k, v, radius, lat, lon)
+            self.assertEqual(self.overpass.run(q)["elements"], want, q)
+            self.assertEqual(self.overpass.answer(q), s.dumps(self.overpass.run(q)), q)
+            self.assertEqual(self.overpass.answer(q.replace("out center;", "out;")),
+                             s.dumps(self.overpass.run(q.replace("out center;", "out;"))), q)
+        # points exactly on the circle (in) and a hair beyond it (out)
+        lat, lon = 21.2380912, 81.6336993
+        base = '[out:json];nwr["amenity"="school"](around:%s,%.7f,%.7f);out center;'
+        for el in self.overpass.run(base % (3000, lat, lon))["elements"][:20]:
+            pt = el.get("center", el)
+            d = s.haversine_m(lat, lon, pt["lat"], pt["lon"])
+            for radius, inside in ((d, True), (math.nextafter(d, 0.0), False)):
+                got = self.overpass.run(base % (repr(radius), lat, lon))["elements"]
+                self.assertEqual(el in got, inside, (el["id"], radius))
+                self.assertEqual(got, self.reference("nwr", "amenity", "school", radius, lat, lon))
+
+
 if __name__ == "__main__":
     unittest.main()
