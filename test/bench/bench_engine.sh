@@ -230,7 +230,7 @@ RM_P50="" RM_P99="" RM_AVG="" RM_MAX="" RM_EDGES="" RM_CHAIN_NOTE="" RM_CHAIN_LE
 RET_NOTE="" RET_OK="" RET_HOW=""
 cmd "psql -d bench -f test/bench/engine/realmap_setup.sql"
 cmd "psql -d bench -v dag=bench_map -v params='{\"n\": $N_SMALL}' -v task=noop -v wait='60 seconds' -f test/bench/engine/realmap_map.sql   # 5 runs, median"
-cmd "psql -d bench -v dag=bench_map -v params='{\"n\": $N}' -v task=noop -v wait='240 seconds' -f test/bench/engine/realmap_map.sql"
+cmd "psql -d bench -v dag=bench_map -v params='{\"n\": $N}' -v task=noop -v wait='240 seconds' -f test/bench/engine/realmap_map.sql   # 3 runs, median"
 cmd "psql -1 -d bench -v chain=$CHAIN -f test/bench/engine/realmap_chain_setup.sql   # ${CHAIN_SETUP_S} s at most, else a chain of ${CHAIN_FALLBACKS// / or }"
 cmd "psql -d bench -v dag=bench_chain -v params='{}' -v task=tNNNN -v wait='120 seconds' -f test/bench/engine/realmap_map.sql; psql -d bench -v run_id=ID -f test/bench/engine/realmap_chain.sql"
 cmd "$RUNS x realmap_map.sql at n=$N_SMALL with realmap.history_retention = 1 s [+ realmap.cleanup_history()], each run padded to $RUN_PAD s, psql -d bench -f test/bench/engine/realmap_sizes.sql after runs 1, $(( (RUNS + 1) / 2 )), $RUNS"
@@ -267,6 +267,23 @@ rm_run() {
 }
 # rate ITEMS SPAN: items per second, empty if not measurable
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (n > 0 && s > 0) printf "%.0f", n / s }'; }
+# map_median N RUNS TIMEOUT_S once|each: RUNS timed runs of the map of N, from tables
+# settled once before them or before each; sets MAP_RATE and MAP_WALL (medians of the
+# runs' tasks/s over the span and the wall) and MAP_NOTE (how the last run ended badly)
+map_median() {
+  local n=$1 runs=$2 t=$3 when=$4 i all="" walls=""
+  MAP_NOTE=""
+  [ "$when" = once ] && settle
+  for i in $(seq "$runs"); do
+    [ "$when" = each ] && settle
+    if rm_run bench_map "{\"n\": $n}" noop "$t"; then
+      echo "realmap map of $n, run $i: id $R_ID, $R_STATE, wall $R_WALL s, span $R_SPAN s, $R_FIN/$R_INST finished"
+      all="$all $(rate "$R_FIN" "$R_SPAN")"; walls="$walls $(rate "$R_FIN" "$R_WALL")"
+      MAP_NOTE=$(note_state "$n")
+    else MAP_NOTE="$R_ERR"; echo "realmap map of $n, run $i: $R_ERR"; break; fi
+  done
+  MAP_RATE=$(echo "$all" | median); MAP_WALL=$(echo "$walls" | median)
+}
 note_state() {  # note_state EXPECTED: a note when the run did not end well
   local note=""
   [ "$R_STATE" != succeeded ] && note="final state $R_STATE"
@@ -279,32 +296,16 @@ if [ -z "$REALMAP_ERR" ]; then
     REALMAP_ERR=$(first_error "$WORK/rm_setup.log")
 fi
 if [ -z "$REALMAP_ERR" ]; then
-  # the small map, 5 times (the first also warms the workers up): median
-  settle
-  all="" walls=""
-  for i in 1 2 3 4 5; do
-    if rm_run bench_map "{\"n\": $N_SMALL}" noop 60; then
-      echo "realmap map of $N_SMALL, run $i: id $R_ID, $R_STATE, wall $R_WALL s, span $R_SPAN s, $R_FIN/$R_INST finished"
-      all="$all $(rate "$R_FIN" "$R_SPAN")"; walls="$walls $(rate "$R_FIN" "$R_WALL")"
-      RM_1K_NOTE=$(note_state "$N_SMALL")
-    else RM_1K_NOTE="$R_ERR"; echo "realmap map of $N_SMALL, run $i: $R_ERR"; break; fi
-  done
-  RM_1K=$(echo "$all" | median); RM_1K_WALL=$(echo "$walls" | median)
+  # the small map, 5 times (the first also warms the workers up)
+  map_median "$N_SMALL" 5 60 once
+  RM_1K=$MAP_RATE RM_1K_WALL=$MAP_WALL RM_1K_NOTE=$MAP_NOTE
   [ -z "$RM_1K" ] && REALMAP_ERR="map of $N_SMALL: ${RM_1K_NOTE:-no timing}"
 fi
 if [ -z "$REALMAP_ERR" ]; then
-  # the large map, 3 times from settled tables: median (as Graphile Worker's fastest
+  # the large map, 3 times, each from settled tables (as Graphile Worker's fastest
   # and the batched ceiling are medians of 3)
-  all="" walls=""
-  for i in 1 2 3; do
-    settle
-    if rm_run bench_map "{\"n\": $N}" noop 240; then
-      echo "realmap map of $N, run $i: id $R_ID, $R_STATE, wall $R_WALL s, span $R_SPAN s, $R_FIN/$R_INST finished"
-      all="$all $(rate "$R_FIN" "$R_SPAN")"; walls="$walls $(rate "$R_FIN" "$R_WALL")"
-      RM_100K_NOTE=$(note_state "$N")
-    else RM_100K_NOTE="$R_ERR"; echo "realmap map of $N, run $i: $R_ERR"; break; fi
-  done
-  RM_100K=$(echo "$all" | median); RM_100K_WALL=$(echo "$walls" | median)
+  map_median "$N" 3 240 each
+  RM_100K=$MAP_RATE RM_100K_WALL=$MAP_WALL RM_100K_NOTE=$MAP_NOTE
   phase "realmap map"
 
   # The chain is defined in one transaction, bounded in time; if the full length cannot
