@@ -3,6 +3,7 @@
 -- as a lease running out would) rolls the whole batch back, and the batch runs again
 -- task by task without the stale one: every other task's effect is there exactly
 -- once, the stale task's first run left nothing, and its late report is recorded.
+-- And a task that fails among its batch mates loses only its own writes.
 \set prefix 'eb\_'
 \ir common.psql
 DROP SCHEMA IF EXISTS eb CASCADE;
