@@ -143,24 +143,53 @@ CREATE TABLE realmap.task_instances (
     error_message    text,
     error_detail     text,
     human_task_id    bigint,
+    -- the state while the instance is queued (pending, ready, retry_wait, waiting), else
+    -- NULL.  The queue's indexes are on this, never on state, so that a completion
+    -- (running -> succeeded: NULL -> NULL) changes no indexed column and is a HOT
+    -- update, inserting into no index.  Running instances are found through
+    -- realmap.worker_leases instead.  Last, so that upgraded tables match new ones.
+    queue            text GENERATED ALWAYS AS (CASE WHEN state IN ('pending', 'ready', 'retry_wait', 'waiting')
+                                                    THEN state END) STORED,
     UNIQUE NULLS NOT DISTINCT (run_id, task_name, item)
 );
--- a queue table: every instance is updated two or three times within seconds
+-- a queue table: every instance is updated two or three times within seconds.  Inserts
+-- fill a page to 30 %, which leaves room on it for the claim's and the completion's
+-- versions of its rows: a HOT update needs room on the row's own page, and while other
+-- workers' transactions are open the claim's old versions cannot be pruned yet
+-- (measured, map of 100,000: about half of the completions HOT at 50, nearly all at 30).
 ALTER TABLE realmap.task_instances SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
-                                        fillfactor = 90);
-CREATE INDEX task_instances_ready ON realmap.task_instances (priority DESC, instance_id) WHERE state = 'ready';
+                                        fillfactor = 30);
+CREATE INDEX task_instances_ready ON realmap.task_instances (priority DESC, instance_id) WHERE queue = 'ready';
 -- the ready instances of tasks with a concurrency limit (few): a claim that found too
 -- few others looks for them here on every call, not through every ready entry (and
 -- the dead ones a large map leaves behind until vacuum)
-CREATE INDEX task_instances_ready_limited ON realmap.task_instances (task_name) WHERE state = 'ready' AND limited;
--- the instances still to run (running ones are in task_instances_running): a claim
--- moves an instance out of it and into no other index but the running one.  By
+CREATE INDEX task_instances_ready_limited ON realmap.task_instances (task_name) WHERE queue = 'ready' AND limited;
+-- the instances still to run (running ones are in realmap.worker_leases).  By
 -- instance id, so that "is anything left?" reads it from the top, where a map's
 -- items not yet claimed are, past none of the entries its claimed items left behind.
-CREATE INDEX task_instances_queued ON realmap.task_instances (run_id, instance_id)
-    WHERE state IN ('pending', 'ready', 'retry_wait', 'waiting');
-CREATE INDEX task_instances_running ON realmap.task_instances (lease_expires_at) WHERE state = 'running';
-CREATE INDEX task_instances_retry ON realmap.task_instances (ready_at) WHERE state = 'retry_wait';
+CREATE INDEX task_instances_queued ON realmap.task_instances (run_id, instance_id) WHERE queue IS NOT NULL;
+CREATE INDEX task_instances_retry ON realmap.task_instances (ready_at) WHERE queue = 'retry_wait';
+
+-- What each worker holds: the instances of its current batch, and the earliest of
+-- their leases.  The index of running instances (task_instances has none, so that
+-- completions are HOT updates): written by realmap._claim, deleted by the worker in
+-- its batch's transaction (realmap._end_lease), and by the launcher once none of the
+-- ids is still running (lease expired, worker gone, restart).  It may name instances
+-- that no longer run; every reader checks task_instances.state, so it only has to
+-- name all that do.
+CREATE TABLE realmap.worker_leases (
+    worker_pid   int PRIMARY KEY,
+    expires_at   timestamptz NOT NULL,   -- the earliest lease among instance_ids
+    run_ids      bigint[] NOT NULL,
+    instance_ids bigint[] NOT NULL
+);
+-- The running instances, through the leases: each one's worker holds it.
+CREATE VIEW realmap._running_instances AS
+SELECT x.*, l.run_ids AS lease_run_ids
+  FROM realmap.worker_leases l
+ CROSS JOIN LATERAL unnest(l.instance_ids) AS li(instance_id)
+  JOIN realmap.task_instances x ON x.instance_id = li.instance_id
+ WHERE x.worker_pid = l.worker_pid AND x.state = 'running';
 
 CREATE TABLE realmap.attempt_history (
     run_id         bigint NOT NULL,
@@ -679,25 +708,25 @@ DECLARE
 BEGIN
     SELECT array_agg(c.ctid) INTO ids FROM (
         SELECT ti.ctid FROM realmap.task_instances ti
-         WHERE ti.state = 'ready' AND NOT ti.limited
+         WHERE ti.queue = 'ready' AND NOT ti.limited
          ORDER BY ti.priority DESC, ti.instance_id
          LIMIT p_limit FOR UPDATE SKIP LOCKED) c;
     ids := coalesce(ids, '{}');
     IF cardinality(ids) < p_limit
-       AND EXISTS (SELECT 1 FROM realmap.task_instances ti WHERE ti.state = 'ready' AND ti.limited) THEN
+       AND EXISTS (SELECT 1 FROM realmap.task_instances ti WHERE ti.queue = 'ready' AND ti.limited) THEN
         FOR lim IN SELECT DISTINCT r.dag_name, ti.task_name FROM realmap.task_instances ti
                      JOIN realmap.runs r ON r.run_id = ti.run_id
-                    WHERE ti.state = 'ready' AND ti.limited
+                    WHERE ti.queue = 'ready' AND ti.limited
         LOOP
             PERFORM 1 FROM realmap.dag_tasks t WHERE t.dag_name = lim.dag_name AND t.task_name = lim.task_name FOR UPDATE;
-            SELECT t.concurrency - (SELECT count(*) FROM realmap.task_instances x JOIN realmap.runs r ON r.run_id = x.run_id
-                                      WHERE x.state = 'running' AND x.task_name = t.task_name AND r.dag_name = t.dag_name)
+            SELECT t.concurrency - (SELECT count(*) FROM realmap._running_instances x JOIN realmap.runs r ON r.run_id = x.run_id
+                                      WHERE x.task_name = t.task_name AND r.dag_name = t.dag_name)
               INTO room FROM realmap.dag_tasks t WHERE t.dag_name = lim.dag_name AND t.task_name = lim.task_name;
             room := least(coalesce(room, 0), p_limit - cardinality(ids));
             CONTINUE WHEN room <= 0;
             ids := ids || ARRAY(
                 SELECT ti.ctid FROM realmap.task_instances ti JOIN realmap.runs r ON r.run_id = ti.run_id
-                 WHERE ti.state = 'ready' AND ti.limited AND ti.task_name = lim.task_name AND r.dag_name = lim.dag_name
+                 WHERE ti.queue = 'ready' AND ti.limited AND ti.task_name = lim.task_name AND r.dag_name = lim.dag_name
                  ORDER BY ti.priority DESC, ti.instance_id LIMIT room FOR UPDATE OF ti SKIP LOCKED);
             EXIT WHEN cardinality(ids) >= p_limit;
         END LOOP;
@@ -758,6 +787,18 @@ BEGIN
          WHERE ti.ctid = ANY (ids) AND k.run_id = ti.run_id AND k.task_name = ti.task_name
         RETURNING ti.instance_id, ti.attempt, ti.run_id, ti.task_name, ti.item, ti.lease_expires_at,
                   ti.human_task_id, ti.priority
+    ),
+    -- the worker's lease row: the index of running instances.  Its previous batch's
+    -- row is gone (realmap._end_lease); a row still there under this pid (restored
+    -- from a dump) keeps its ids, for the launcher once its earliest lease has passed.
+    lease AS (
+        INSERT INTO realmap.worker_leases AS l (worker_pid, expires_at, run_ids, instance_ids)
+        SELECT p_pid, min(c.lease_expires_at), array_agg(DISTINCT c.run_id), array_agg(c.instance_id) FROM claimed c
+        HAVING count(*) > 0
+        ON CONFLICT (worker_pid) DO UPDATE
+           SET expires_at = least(l.expires_at, excluded.expires_at),
+               run_ids = ARRAY(SELECT DISTINCT u FROM unnest(l.run_ids || excluded.run_ids) u),
+               instance_ids = ARRAY(SELECT DISTINCT u FROM unnest(l.instance_ids || excluded.instance_ids) u)
     )
     SELECT c.instance_id, c.attempt, c.run_id, k.dag_name, c.task_name, c.item, k.kind, k.function_name, k.stage,
            k.owner, c.lease_expires_at, (extract(epoch FROM k.timeout) * 1000)::bigint, k.expands, c.human_task_id,
@@ -1136,8 +1177,7 @@ BEGIN
     candidates := ARRAY(
         SELECT ru.run_id FROM realmap.runs ru
          WHERE ru.run_id = ANY (p_runs) AND ru.state IN ('running', 'waiting', 'cancelled') AND ru.finished_at IS NULL
-           AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id
-                   AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting')
+           AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id AND x.queue IS NOT NULL
                  ORDER BY x.instance_id DESC LIMIT 1) IS NULL
          ORDER BY ru.run_id);
     IF cardinality(candidates) = 0 THEN
@@ -1147,10 +1187,10 @@ BEGIN
     FOR r IN SELECT ru.run_id, ru.dag_name, ru.state FROM realmap.runs ru
               WHERE ru.run_id = ANY (candidates) AND ru.state IN ('running', 'waiting', 'cancelled')
                 AND ru.finished_at IS NULL
-                AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id
-                        AND x.state IN ('pending', 'ready', 'retry_wait', 'waiting')
+                AND (SELECT x.instance_id FROM realmap.task_instances x WHERE x.run_id = ru.run_id AND x.queue IS NOT NULL
                       ORDER BY x.instance_id DESC LIMIT 1) IS NULL
-                AND NOT EXISTS (SELECT 1 FROM realmap.task_instances x WHERE x.run_id = ru.run_id AND x.state = 'running')
+                AND NOT EXISTS (SELECT 1 FROM realmap._running_instances x
+                                 WHERE ru.run_id = ANY (x.lease_run_ids) AND x.run_id = ru.run_id)
               ORDER BY ru.run_id
     LOOP
         UPDATE realmap.runs SET finished_at = clock_timestamp(),
@@ -1192,22 +1232,61 @@ BEGIN
     RETURN ended;
 END $$;
 
+-- Keeps of worker p_pid's lease row only the instances it still runs (with the
+-- earliest of their leases), or deletes it when none is left.
+CREATE FUNCTION realmap._prune_lease(p_pid int) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    still record;
+BEGIN
+    SELECT min(x.lease_expires_at) AS expires_at, array_agg(DISTINCT x.run_id) AS run_ids,
+           array_agg(x.instance_id) AS instance_ids
+      INTO still FROM realmap._running_instances x WHERE x.worker_pid = p_pid;
+    IF still.instance_ids IS NULL THEN
+        DELETE FROM realmap.worker_leases WHERE worker_pid = p_pid;
+    ELSE
+        UPDATE realmap.worker_leases SET expires_at = still.expires_at, run_ids = still.run_ids,
+               instance_ids = still.instance_ids
+         WHERE worker_pid = p_pid;
+    END IF;
+END $$;
+
+-- The end of worker p_pid's batch of p_claimed instances, in its transaction: none of
+-- them runs any more, so its lease row goes.  A row holding more than that batch (its
+-- claim was merged into a row already there: one restored from a dump under the same
+-- pid) keeps whatever of it still runs.
+CREATE FUNCTION realmap._end_lease(p_pid int, p_claimed int) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM realmap.worker_leases WHERE worker_pid = p_pid AND cardinality(instance_ids) <= p_claimed;
+    IF NOT FOUND THEN
+        PERFORM realmap._prune_lease(p_pid);
+    END IF;
+END $$;
+
 -- One pass of the launcher's timers.  Returns when it next has something to do.
 CREATE FUNCTION realmap._tick(OUT next_due timestamptz, OUT ready bigint)
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     ended bigint[] := '{}';
     r record;
+    l realmap.worker_leases;
 BEGIN
     -- leases that ran out: the worker died, hangs or was stopped.  SKIP LOCKED: a row
     -- locked by a worker that is completing it is not stuck.
-    ended := ended || realmap._crash(ARRAY(
-        SELECT instance_id FROM realmap.task_instances
-         WHERE state = 'running' AND lease_expires_at < clock_timestamp()
-         ORDER BY instance_id FOR UPDATE SKIP LOCKED), 'lease expired');
+    FOR l IN SELECT * FROM realmap.worker_leases WHERE expires_at < clock_timestamp()
+              ORDER BY worker_pid FOR UPDATE SKIP LOCKED
+    LOOP
+        ended := ended || realmap._crash(ARRAY(
+            SELECT x.instance_id FROM realmap.task_instances x
+             WHERE x.instance_id = ANY (l.instance_ids)
+               AND (x.worker_pid = l.worker_pid AND x.state = 'running' AND x.lease_expires_at < clock_timestamp()) IS TRUE
+             ORDER BY x.instance_id FOR UPDATE SKIP LOCKED), 'lease expired');
+        PERFORM realmap._prune_lease(l.worker_pid);
+    END LOOP;
     -- retries that are due
     UPDATE realmap.task_instances SET state = 'ready', ready_at = clock_timestamp()
-     WHERE state = 'retry_wait' AND ready_at <= clock_timestamp();
+     WHERE queue = 'retry_wait' AND ready_at <= clock_timestamp();
     -- human tasks past their deadline: the waiting attempt fails (and retries per policy)
     FOR r IN SELECT h.human_task_id, h.kind, h.deadline, ti.instance_id, ti.attempt
                FROM realmap.human_tasks h JOIN realmap.task_instances ti ON ti.instance_id = h.instance_id
@@ -1230,18 +1309,18 @@ BEGIN
         END IF;
         UPDATE realmap.runs ru SET state = 'running' WHERE ru.state = 'waiting'
            AND ru.run_id = (SELECT run_id FROM realmap.task_instances WHERE instance_id = r.instance_id)
-           AND NOT EXISTS (SELECT 1 FROM realmap.task_instances w WHERE w.run_id = ru.run_id AND w.state = 'waiting');
+           AND NOT EXISTS (SELECT 1 FROM realmap.task_instances w WHERE w.run_id = ru.run_id AND w.queue = 'waiting');
     END LOOP;
     IF cardinality(ended) > 0 THEN
         PERFORM realmap._resolve(ended);
     END IF;
     -- a safety net: a run with nothing left to do ends here at the latest
     PERFORM realmap._finish_runs(ARRAY(SELECT run_id FROM realmap.runs WHERE state IN ('running', 'waiting')));
-    SELECT least((SELECT min(lease_expires_at) FROM realmap.task_instances WHERE state = 'running'),
-                 (SELECT min(ready_at) FROM realmap.task_instances WHERE state = 'retry_wait'),
+    SELECT least((SELECT min(expires_at) FROM realmap.worker_leases),
+                 (SELECT min(ready_at) FROM realmap.task_instances WHERE queue = 'retry_wait'),
                  (SELECT min(deadline) FROM realmap.human_tasks WHERE state = 'open'))
       INTO next_due;
-    SELECT count(*) INTO ready FROM (SELECT 1 FROM realmap.task_instances WHERE state = 'ready' LIMIT 1000) x;
+    SELECT count(*) INTO ready FROM (SELECT 1 FROM realmap.task_instances WHERE queue = 'ready' LIMIT 1000) x;
 END $$;
 
 -- After the server (re)started or a worker died: its attempts are crashed.
@@ -1252,10 +1331,18 @@ DECLARE
     ids bigint[];
     ended bigint[];
 BEGIN
-    ids := ARRAY(SELECT instance_id FROM realmap.task_instances
-                  WHERE state = 'running' AND (p_pid IS NULL OR worker_pid = p_pid)
-                  ORDER BY instance_id FOR UPDATE SKIP LOCKED);
+    IF p_pid IS NULL THEN
+        -- every row: a restored dump has running instances and no leases
+        ids := ARRAY(SELECT instance_id FROM realmap.task_instances WHERE state = 'running'
+                      ORDER BY instance_id FOR UPDATE SKIP LOCKED);
+    ELSE
+        -- (the worker is gone: nothing of its holds a lock)
+        ids := ARRAY(SELECT x.instance_id FROM realmap._running_instances x WHERE x.worker_pid = p_pid
+                      ORDER BY x.instance_id);
+    END IF;
     ended := realmap._crash(ids, p_reason);
+    PERFORM realmap._prune_lease(l.worker_pid) FROM realmap.worker_leases l
+      WHERE p_pid IS NULL OR l.worker_pid = p_pid;
     IF cardinality(ended) > 0 THEN
         PERFORM realmap._resolve(ended);
     END IF;
@@ -1283,6 +1370,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r realmap.runs;
     pids int[];
+    running bigint[];
 BEGIN
     r := realmap._check_run(cancel.run_id);
     IF r.state NOT IN ('queued', 'running', 'waiting') THEN
@@ -1290,10 +1378,12 @@ BEGIN
     END IF;
     UPDATE realmap.runs SET state = 'cancelled', note = format('cancelled by %s', realmap._invoker())
      WHERE runs.run_id = r.run_id;
-    pids := ARRAY(SELECT DISTINCT worker_pid FROM realmap.task_instances ti
-                   WHERE ti.run_id = r.run_id AND ti.state = 'running' AND worker_pid IS NOT NULL);
+    SELECT coalesce(array_agg(x.instance_id), '{}'), coalesce(array_agg(DISTINCT x.worker_pid), '{}') INTO running, pids
+      FROM realmap._running_instances x WHERE r.run_id = ANY (x.lease_run_ids) AND x.run_id = r.run_id;
     UPDATE realmap.task_instances ti SET state = 'cancelled', finished_at = clock_timestamp(), lease_expires_at = NULL
-     WHERE ti.run_id = r.run_id AND ti.state IN ('pending', 'ready', 'running', 'retry_wait', 'waiting');
+     WHERE ti.run_id = r.run_id AND ti.queue IS NOT NULL;
+    UPDATE realmap.task_instances ti SET state = 'cancelled', finished_at = clock_timestamp(), lease_expires_at = NULL
+     WHERE ti.instance_id = ANY (running) AND (ti.state = 'running') IS TRUE;
     UPDATE realmap.human_tasks h SET state = 'cancelled' WHERE h.run_id = r.run_id AND h.state = 'open';
     UPDATE realmap.runs SET finished_at = clock_timestamp() WHERE runs.run_id = r.run_id;
     PERFORM pg_notify('realmap_events', json_build_object('event', 'run_finished', 'run_id', r.run_id,
@@ -1471,7 +1561,7 @@ BEGIN
     UPDATE realmap.task_instances ti SET state = 'ready', ready_at = clock_timestamp()
      WHERE ti.instance_id = h.instance_id AND ti.state = 'waiting' AND ti.human_task_id = h.human_task_id;
     UPDATE realmap.runs ru SET state = 'running' WHERE ru.run_id = h.run_id AND ru.state = 'waiting'
-       AND NOT EXISTS (SELECT 1 FROM realmap.task_instances w WHERE w.run_id = ru.run_id AND w.state = 'waiting');
+       AND NOT EXISTS (SELECT 1 FROM realmap.task_instances w WHERE w.run_id = ru.run_id AND w.queue = 'waiting');
     PERFORM pg_notify('realmap_events', json_build_object('event', 'human_task_answered', 'run_id', h.run_id,
                       'human_task_id', h.human_task_id)::text);
     PERFORM realmap._wake_workers();

@@ -144,7 +144,7 @@ INSERT INTO realmap.config (key, value, description) VALUES
     ('portal.detail_path', '"Promoter_Reg_Only_View_Application_new.aspx"', 'The detail page, relative to portal.base_url (?MyID=...)'),
     ('http.allowed_hosts', '["rera.cgstate.gov.in", "nominatim.openstreetmap.org", "overpass-api.de"]',
         'Hosts realmap may connect to (host or host:port; *.domain for subdomains); redirects elsewhere are refused'),
-    ('http.user_agent', '"realmap/0.3.0 (PostgreSQL extension; RERA project map)"', 'User-Agent of every request'),
+    ('http.user_agent', '"realmap/0.4.0 (PostgreSQL extension; RERA project map)"', 'User-Agent of every request'),
     ('http.max_concurrent_per_host', '4', 'Requests in flight to one host, across all workers'),
     ('http.max_requests_per_second_per_host', '2', 'Request starts per second to one host, across all workers (0: no limit)'),
     ('http.connect_timeout_ms', '10000', 'Connect timeout of one request'),

@@ -207,12 +207,17 @@ SELECT x.run_id, r.dag_name, x.task_name, x.item, x.state, x.attempt, x.worker_p
        coalesce(x.state = 'running' AND x.lease_expires_at < now(), false) AS lease_expired,
        CASE WHEN x.state = 'running' THEN w.pid IS NOT NULL END AS worker_alive,
        x.human_task_id, h.kind AS human_kind, h.deadline AS human_deadline
-  FROM realmap.task_instances x
+  FROM (SELECT x.run_id, x.task_name, x.item, x.state, x.attempt, x.worker_pid, x.started_at, x.lease_expires_at,
+               x.human_task_id
+          FROM realmap._running_instances x
+        UNION ALL
+        SELECT x.run_id, x.task_name, x.item, x.state, x.attempt, x.worker_pid, x.started_at, x.lease_expires_at,
+               x.human_task_id
+          FROM realmap.task_instances x WHERE x.queue = 'waiting') x
   JOIN realmap.runs r ON r.run_id = x.run_id
   LEFT JOIN realmap.human_tasks h ON h.human_task_id = x.human_task_id AND x.state = 'waiting'
   LEFT JOIN (SELECT a.pid FROM pg_catalog.pg_stat_activity a
-              WHERE a.application_name = 'realmap worker') w ON w.pid = x.worker_pid
- WHERE x.state IN ('running', 'waiting');
+              WHERE a.application_name = 'realmap worker') w ON w.pid = x.worker_pid;
 COMMENT ON VIEW realmap.active_tasks IS
 'Instances running or waiting for a human: run, DAG, task, item, attempt, worker, since when (the claim), lease and whether it ran out, whether the worker process is alive, the human task';
 
@@ -251,7 +256,7 @@ RETURN trim_scale(round(v, 6))::text;
 --     then sorted per task for the quantiles; a run of a 100,000-item map is 100,000 rows
 --     per scrape while it runs and for finished_within after it
 --   ready instances: task_instances_ready (as many entries as instances are ready)
---   running instances: task_instances_running; open human tasks: human_tasks_open
+--   running instances: worker_leases; open human tasks: human_tasks_open
 --   pg_stat_activity: one entry per server process
 -- Measured on 2 shared cores: 85-120 ms with one active run of 20,000 instances, the same
 -- with or without 600,000 instances of 30 older runs beside it.
@@ -295,8 +300,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
                percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY a.secs) AS q
           FROM att a GROUP BY a.dag_name, a.task_name),
     workers AS (
-        SELECT count(*) FILTER (WHERE a.pid IN (SELECT x.worker_pid FROM realmap.task_instances x
-                                                  WHERE x.state = 'running')) AS busy,
+        SELECT count(*) FILTER (WHERE a.pid IN (SELECT x.worker_pid FROM realmap._running_instances x)) AS busy,
                count(*) AS total
           FROM pg_catalog.pg_stat_activity a
          WHERE a.application_name = 'realmap worker' AND a.datname = current_database()),
@@ -361,7 +365,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp SET jit = off AS $$
                       realmap._prom_label(g.task_name), realmap._prom_num(greatest(extract(epoch FROM now() - g.oldest), 0)))
           FROM (SELECT ru.dag_name, x.task_name, min(x.ready_at) AS oldest
                   FROM realmap.task_instances x JOIN realmap.runs ru ON ru.run_id = x.run_id
-                 WHERE x.state = 'ready'
+                 WHERE x.queue = 'ready'
                  GROUP BY ru.dag_name, x.task_name) g
           LEFT JOIN tasks t ON t.dag_name = g.dag_name AND t.task_name = g.task_name
 

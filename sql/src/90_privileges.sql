@@ -115,6 +115,7 @@ ALTER FUNCTION realmap._resolve(bigint[]) SET enable_seqscan = off;
 ALTER FUNCTION realmap._finish_runs(bigint[]) SET enable_seqscan = off;
 ALTER FUNCTION realmap._tick() SET enable_seqscan = off;
 ALTER FUNCTION realmap._recover(int, text) SET enable_seqscan = off;
+ALTER FUNCTION realmap._prune_lease(int) SET enable_seqscan = off;
 ALTER FUNCTION realmap._fail(bigint, int, text, text, text, boolean, interval, text) SET enable_seqscan = off;
 -- ... and their plans are made once.  Their statements take arrays of ids; a custom
 -- plan sees how many there are and looks cheaper, so PostgreSQL kept planning again on

@@ -34,6 +34,11 @@
 -- rebuild it as the tasks are restored.  realmap.stages lists the library's built-in
 -- stages: the script seeds all of it.
 --
+-- Running instances.  realmap.worker_leases is dumped with them (in the same snapshot):
+-- restored into a server whose launcher already made its start-up recovery, the
+-- instances that were running at the dump are found through their lease rows when
+-- those run out, as any worker's that stopped.
+--
 -- A restored database must not start work before the operator says so: restore into a
 -- server running with realmap.enabled = off (README "Upgrades and backups").
 -- =====================================================================================
@@ -109,7 +114,7 @@ BEGIN
         ('config', 'WHERE NOT seeded'),
         ('dags', $c$WHERE dag_name <> 'realmap_etl'$c$),
         ('dag_tasks', $c$WHERE dag_name <> 'realmap_etl'$c$),
-        ('runs', ''), ('task_instances', ''), ('attempt_history', ''), ('human_tasks', ''),
+        ('runs', ''), ('task_instances', ''), ('attempt_history', ''), ('human_tasks', ''), ('worker_leases', ''),
         -- acquisition and processing: what each run listed, fetched and extracted
         ('portal_sessions', ''), ('listings', ''), ('raw_pages', ''), ('page_extractions', ''),
         ('section_variants', 'WHERE NOT seeded'), ('label_variants', 'WHERE NOT seeded'),

@@ -66,7 +66,7 @@ constexpr double kBatchBudgetMs = 20.0;
 bool more_ready = false;
 
 SPIPlanPtr plan_claim, plan_complete, plan_has_downstream, plan_finish_runs, plan_fail, plan_park, plan_fenced, plan_check_items, plan_resolve,
-    plan_release;
+    plan_release, plan_end_lease;
 
 // Plans made once (generic): a custom plan for each batch's arrays of ids cost more to
 // make than to run.
@@ -117,6 +117,18 @@ void prepare_plans() {
         "started_at = NULL, lease_expires_at = NULL FROM unnest($1::bigint[], $2::int[]) AS u(id, att) "
         "WHERE t.instance_id = u.id AND (t.attempt = u.att AND t.state = 'running') IS TRUE",
         2, release_t);
+    // the lease row _claim wrote (0.4.0 on): none of its instances runs once the batch
+    // commits.  A database whose extension is not yet updated to the library's version
+    // has no lease rows; its claims write none.
+    if (SPI_execute("SELECT to_regprocedure('realmap._end_lease(integer, integer)') IS NOT NULL", true, 1) ==
+            SPI_OK_SELECT &&
+        SPI_processed == 1) {
+        bool isnull;
+        if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))) {
+            Oid lease_t[2] = {INT4OID, INT4OID};
+            plan_end_lease = prepare("SELECT realmap._end_lease($1, $2)", 2, lease_t);
+        }
+    }
 }
 
 // Executes one of the worker's own statements on task_instances with enable_seqscan
@@ -662,6 +674,10 @@ void run_batch(Claimed *c, int n) {
                          PointerGetDatum(construct_array(atts, n - next, INT4OID, 4, true, TYPALIGN_INT))};
         execute_by_index(plan_release, args);
         wake_workers_at_commit();  // others may take them once this commits
+    }
+    if (plan_end_lease != nullptr) {
+        Datum args[2] = {Int32GetDatum(MyProcPid), Int32GetDatum(n)};
+        SPI_execute_plan(plan_end_lease, args, nullptr, false, 0);
     }
     resolve_ended(c, n);
     commit_spi_transaction();

@@ -66,6 +66,8 @@ RETURNING run_id AS rb \gset
 SELECT FROM obs.ti(:rb, 'src', NULL, 'succeeded', 1, -60, -59, -57);
 SELECT obs.ti(:rb, 'm', 'a', 'running', 1, -57, -30, NULL) AS b_a \gset
 UPDATE realmap.task_instances SET worker_pid = 2147483000, lease_expires_at = obs.at(-5) WHERE instance_id = :b_a;
+-- (a claim records what each worker holds: the index of running instances)
+INSERT INTO realmap.worker_leases VALUES (2147483000, obs.at(-5), ARRAY[:rb]::bigint[], ARRAY[:b_a]::bigint[]);
 SELECT FROM obs.ti(:rb, 'm', 'b', 'ready', 0, -20, NULL, NULL);
 SELECT obs.ti(:rb, 'm', 'c', 'waiting', 1, -57, -56, NULL) AS b_c \gset
 INSERT INTO realmap.human_tasks (run_id, instance_id, task_name, item, kind, prompt, payload, created_at, deadline)
