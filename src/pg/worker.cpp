@@ -118,7 +118,7 @@ void prepare_plans() {
         "WHERE t.instance_id = u.id AND (t.attempt = u.att AND t.state = 'running') IS TRUE",
         2, release_t);
     // the lease row _claim wrote (0.4.0 on): none of its instances runs once the batch
-    // commits.  A database whose extension is not yet updated to the library's version
+    // commits, and it is emptied for the next claim.  A database whose extension is not yet updated to the library's version
     // has no lease rows; its claims write none.
     if (SPI_execute("SELECT to_regprocedure('realmap._end_lease(integer, integer)') IS NOT NULL", true, 1) ==
             SPI_OK_SELECT &&
@@ -683,6 +683,18 @@ void run_batch(Claimed *c, int n) {
     commit_spi_transaction();
 }
 
+// At a clean exit: the worker's lease row goes with it (each batch only empties it).
+// Not after DROP EXTENSION or DROP DATABASE, nor against a database whose extension
+// predates lease rows.
+void drop_lease_row() {
+    if (plan_end_lease == nullptr || engine_shared()->database_dropped || !realmap_installed()) return;
+    begin_spi_transaction("realmap: worker exiting");
+    Datum args[1] = {Int32GetDatum(MyProcPid)};
+    Oid types[1] = {INT4OID};
+    SPI_execute_with_args("DELETE FROM realmap.worker_leases WHERE worker_pid = $1", 1, types, args, nullptr, false, 0);
+    commit_spi_transaction();
+}
+
 void release_slot(int, Datum) {
     EngineShared *sh = engine_shared();
     if (sh == nullptr || my_slot < 0) return;
@@ -760,6 +772,7 @@ void worker_loop(int slot) {
         set_idle(false);
         CHECK_FOR_INTERRUPTS();
     }
+    drop_lease_row();
     SpinLockAcquire(&sh->mutex);
     sh->workers[slot].clean_exit = true;
     SpinLockRelease(&sh->mutex);

@@ -5,7 +5,7 @@
 # the launcher waits until promotion.
 set -uo pipefail
 . "$REALMAP_ROOT/test/harness/e2e_lib.sh"
-echo "1..12"
+echo "1..14"
 e2e_cluster ops "realmap.max_workers = 2" "realmap.worker_idle_timeout = 10min" || { echo "Bail out! cluster"; exit 1; }
 q >/dev/null <<'SQL'
 CREATE SCHEMA o;
@@ -46,6 +46,9 @@ sleep 1
 R=$(q -c "SELECT realmap.run('{}', dag => 'ops')")
 sleep 2
 is "$(q -c "SELECT state FROM realmap.task_instances WHERE run_id = $R")" ready "with realmap.enabled = off a new run waits"
+wait_for 10 "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name = 'realmap worker'"
+ok $? "the workers stop"
+is "$(q -c "SELECT count(*) FROM realmap.worker_leases")" 0 "and take their lease rows with them"
 q -c "ALTER SYSTEM RESET realmap.enabled" -c "SELECT pg_reload_conf()" >/dev/null
 is "$(q -c "SELECT realmap.wait($R, '30 s')")" succeeded "and runs as soon as it is back on"
 
