@@ -91,9 +91,10 @@ void prepare_plans() {
         "error_message = NULL, error_detail = NULL "
         "FROM unnest($1::bigint[], $2::int[], $3::jsonb[], $4::boolean[], $5::timestamptz[]) "
         "AS u(id, attempt, output, skipped, finished_at) "
-        // "(...) IS TRUE": a bare state = 'running' would let the planner pick the
-        // partial index on running instances and filter it for the ids, scanning
-        // every running (and dead) entry; this way it goes by primary key
+        // "(...) IS TRUE": a bare state = 'running' could let the planner pick a
+        // partial index that predicate matches (0.3.0 had one of running instances)
+        // and filter it for the ids, scanning every entry; this way it goes by
+        // primary key
         "WHERE t.instance_id = u.id AND (t.attempt = u.attempt AND t.state = 'running') IS TRUE "
         "RETURNING t.instance_id",
         5, batch_t);
@@ -683,15 +684,16 @@ void run_batch(Claimed *c, int n) {
     commit_spi_transaction();
 }
 
-// At a clean exit: the worker's lease row goes with it (each batch only empties it).
-// Not after DROP EXTENSION or DROP DATABASE, nor against a database whose extension
-// predates lease rows.
+// At a clean exit: the worker's lease row goes with it (each batch only empties it),
+// unless it holds instances restored from a dump under this pid, which keep their
+// lease.  Not after DROP EXTENSION or DROP DATABASE, nor against a database whose
+// extension predates lease rows.
 void drop_lease_row() {
     if (plan_end_lease == nullptr || engine_shared()->database_dropped || !realmap_installed()) return;
     begin_spi_transaction("realmap: worker exiting");
     Datum args[1] = {Int32GetDatum(MyProcPid)};
     Oid types[1] = {INT4OID};
-    SPI_execute_with_args("DELETE FROM realmap.worker_leases WHERE worker_pid = $1", 1, types, args, nullptr, false, 0);
+    SPI_execute_with_args("SELECT realmap._prune_lease($1)", 1, types, args, nullptr, false, 0);
     commit_spi_transaction();
 }
 

@@ -111,10 +111,12 @@ SELECT is((SELECT count(*) FROM realmap._running_instances x WHERE x.run_id = :r
           (SELECT count(*) FROM realmap.task_instances WHERE run_id = :r AND state = 'running'),
           'each running instance is named by its worker''s lease row (realmap.worker_leases)');
 -- another claim takes it over while the batch runs (what the launcher does when a lease
--- runs out): a made-up worker's, with its lease row, as a claim writes it
+-- runs out): a made-up worker's, with its lease row, in one transaction as a claim writes it
+BEGIN;
 UPDATE realmap.task_instances SET attempt = attempt + 1, worker_pid = 2147483001
  WHERE run_id = :r AND task_name = 'work' AND item = :'stale' RETURNING instance_id AS stale_id \gset
 INSERT INTO realmap.worker_leases VALUES (2147483001, now() + interval '1 hour', ARRAY[:r]::bigint[], ARRAY[:stale_id]::bigint[]);
+COMMIT;
 SELECT pg_advisory_unlock(4242);
 SELECT ok(eb.until(format($$SELECT count(*) = 9 FROM realmap.task_instances
                             WHERE run_id = %s AND task_name = 'work' AND state = 'succeeded'$$, :r)),
@@ -128,14 +130,19 @@ SELECT results_eq(format($$SELECT state, error_sqlstate FROM realmap.attempt_his
 SELECT is((SELECT state FROM realmap.task_instances WHERE run_id = :r AND task_name = 'work' AND item = :'stale'), 'running',
           'and its instance is left to the claim that took it over');
 SELECT is((SELECT state FROM realmap.runs WHERE run_id = :r), 'running', 'the run is not over while that claim holds it');
--- that claim gives it back; it runs again
+-- that claim gives it back, in one transaction as the launcher would (between the two
+-- the instance would be running under no lease, and the run could end); it runs again
+BEGIN;
 DELETE FROM realmap.worker_leases WHERE worker_pid = 2147483001;
 UPDATE realmap.task_instances SET state = 'ready', attempt = attempt - 1, worker_pid = NULL
  WHERE run_id = :r AND task_name = 'work' AND item = :'stale';
+COMMIT;
 SELECT realmap._wake_workers();
 SELECT is(realmap.wait(:r, '30 s'), 'succeeded', 'the run succeeds');
-SELECT is((SELECT count(*) FROM realmap.worker_leases WHERE expires_at IS NOT NULL OR cardinality(instance_ids) > 0),
-          0::bigint, 'no lease row holds an instance once nothing runs (each worker''s row is emptied)');
+SELECT is((SELECT count(*) FROM realmap.worker_leases WHERE run_ids && ARRAY[:w, :rx, :r]::bigint[]), 0::bigint,
+          'no lease row names these runs once they are over (each worker''s row is emptied)');
+SELECT diag(format('lease row of worker %s: until %s, runs %s, instances %s', worker_pid, expires_at, run_ids, instance_ids))
+  FROM realmap.worker_leases WHERE expires_at IS NOT NULL;
 SELECT is((SELECT count(*) FROM eb.effects WHERE run_id = :r), 10::bigint, 'ten effects in all');
 SELECT is((SELECT max(attempt) FROM realmap.task_instances WHERE run_id = :r AND task_name = 'work' AND item = :'stale'), 2,
           'the stale item ran again in a new claim');
