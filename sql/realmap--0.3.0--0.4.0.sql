@@ -28,8 +28,9 @@ CREATE INDEX task_instances_retry ON realmap.task_instances (ready_at) WHERE que
 -- What each worker holds: the instances of its current batch, and the earliest of
 -- their leases.  The index of running instances (task_instances has none, so that
 -- completions are HOT updates): written by realmap._claim, emptied by the worker in
--- its batch's transaction (realmap._end_lease) and deleted when it exits, and pruned
--- by the launcher once its leases ran out (lease expired, worker gone, restart).  A
+-- its batch's transaction (realmap._end_lease) and pruned when it exits (deleted
+-- unless it holds instances restored from a dump), and pruned by the launcher once
+-- its leases ran out (lease expired, worker gone, restart).  A
 -- worker's row is updated in place, batch after batch (HOT: only worker_pid is
 -- indexed), not inserted and deleted, which left a dead row per batch until vacuum;
 -- fillfactor 10 gives each row (1.7 kB for a batch of 200) a page of its own with room
@@ -334,7 +335,7 @@ DECLARE
     ended bigint[];
 BEGIN
     IF p_pid IS NULL THEN
-        -- every row: a restored dump has running instances and no leases
+        -- every running row (no worker survives a restart), whatever the lease rows say
         ids := ARRAY(SELECT instance_id FROM realmap.task_instances WHERE state = 'running'
                       ORDER BY instance_id FOR UPDATE SKIP LOCKED);
     ELSE
