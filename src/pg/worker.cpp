@@ -119,8 +119,8 @@ void prepare_plans() {
         "WHERE t.instance_id = u.id AND (t.attempt = u.att AND t.state = 'running') IS TRUE",
         2, release_t);
     // the lease row _claim wrote (0.4.0 on): none of its instances runs once the batch
-    // commits, and it is emptied for the next claim.  A database whose extension is not yet updated to the library's version
-    // has no lease rows; its claims write none.
+    // commits, so it is emptied for the next claim.  A database whose extension is not
+    // yet updated to the library's version has no lease rows; its claims write none.
     if (SPI_execute("SELECT to_regprocedure('realmap._end_lease(integer, integer)') IS NOT NULL", true, 1) ==
             SPI_OK_SELECT &&
         SPI_processed == 1) {
